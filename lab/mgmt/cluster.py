@@ -1,0 +1,82 @@
+"""Bring a lab's management cluster up or down with the provider the user chose.
+
+The one entry point for the CLI and ``metallab up``. Providers are chosen explicitly
+(``embedded``, ``kind``, ``existing``) and remembered per lab, so ``down`` and ``status`` act on
+the cluster that ``up`` made; asking a lab for a different provider is an error, not a switch.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab import errors
+from lab.mgmt import embedded, existing, kind, record
+
+
+class Provider(enum.StrEnum):
+    EMBEDDED = "embedded"
+    KIND = "kind"
+    EXISTING = "existing"
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    provider: Provider = Provider.EMBEDDED
+    kubeconfig: Path | None = None  # for ``existing``
+    port: int | None = None  # kube-apiserver port for ``embedded``; free one when None
+
+
+def up(lab: Path, options: UpOptions) -> record.Record:
+    """Start (or confirm) the cluster and return its record; idempotent."""
+    previous = record.load(lab)
+    if previous is not None and previous.provider != options.provider:
+        raise errors.LabError(
+            f"lab {lab.name!r} already has a {previous.provider} management cluster",
+            fix=f"`metallab mgmt down --wipe` first, or keep `--provider {previous.provider}`",
+        )
+    lab.mkdir(parents=True, exist_ok=True)
+    if options.provider is Provider.EMBEDDED:
+        return embedded.up(lab, port=options.port)
+    if options.provider is Provider.KIND:
+        return kind.up(lab)
+    return existing.up(lab, options.kubeconfig)
+
+
+def down(lab: Path, *, wipe: bool) -> None:
+    """Stop the cluster; with ``wipe`` also erase its data. Idempotent."""
+    rec = record.load(lab)
+    if rec is None:
+        if wipe:  # a half-made embedded cluster may have left data but no record
+            embedded.down(lab, wipe=True)
+        return
+    if rec.provider == Provider.EMBEDDED:
+        embedded.down(lab, wipe=wipe)
+    elif rec.provider == Provider.KIND:
+        kind.down(lab, wipe=wipe)
+    if wipe or rec.provider != Provider.EMBEDDED:
+        record.forget(lab)
+
+
+def status(lab: Path) -> dict[str, object]:
+    rec = record.load(lab)
+    if rec is None:
+        return {"provider": None, "running": False, "ready": False}
+    if rec.provider == Provider.EMBEDDED:
+        return embedded.status(lab)
+    try:
+        version = existing.check_answers(Path(rec.kubeconfig))
+    except errors.LabError as err:
+        return {"provider": rec.provider, "running": False, "ready": False, "error": str(err)}
+    return {"provider": rec.provider, "running": True, "ready": True, "version": version}
+
+
+def kubeconfig(lab: Path) -> Path:
+    """The admin kubeconfig of the lab's cluster, or an error saying how to get one."""
+    rec = record.load(lab)
+    if rec is None or not Path(rec.kubeconfig).is_file():
+        raise errors.LabError(
+            f"lab {lab.name!r} has no management cluster", fix="run `metallab mgmt up` first"
+        )
+    return Path(rec.kubeconfig)
