@@ -1,0 +1,205 @@
+"""A libvirt domain seen as a physical server's chassis: power and boot device, for the IPMI BMC.
+
+``vbmc.ipmi.bmc`` calls this for every chassis command. Power changes map to libvirt calls;
+reset and cycle restart the QEMU process (destroy + create) rather than ``virDomainReset`` so a
+boot device chosen just before takes effect, as on a real server whose firmware re-reads its
+boot flags. The boot device lives in the domain's inactive XML (``<os><boot dev=…/>``, the chosen
+device first); a one-time override is written too and reverted right after the next power-on,
+so the domain definition always tells what the next boot will do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import libvirt
+
+from vbmc import errors
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class BootDevice(enum.StrEnum):
+    """Values are libvirt's ``<boot dev=…>`` names."""
+
+    PXE = "network"
+    DISK = "hd"
+    CDROM = "cdrom"
+
+
+@dataclasses.dataclass(frozen=True)
+class BootSetting:
+    device: BootDevice
+    persistent: bool = True
+    efi: bool = False
+
+
+class PowerStateError(errors.VbmcError):
+    """The command makes no sense in the current power state (IPMI code 0xD5)."""
+
+
+class DomainError(errors.VbmcError):
+    """libvirt failed or the domain is missing."""
+
+
+def _ignore_libvirt_errors(_ctx: object, _err: object) -> None:
+    """libvirt prints every error to stderr by default; ours are raised and logged instead."""
+
+
+libvirt.registerErrorHandler(_ignore_libvirt_errors, None)
+
+
+class Domain:
+    """One domain on one libvirt URI; keeps a connection and reopens it once if it died."""
+
+    def __init__(self, uri: str, name: str) -> None:
+        self.uri = uri
+        self.name = name
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._one_shot_restore: BootSetting | None = None
+        self._flags = BootSetting(BootDevice.DISK)
+
+    def _call(self, action: Callable[[Any], _T]) -> _T:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._conn is None:
+                        self._conn = libvirt.open(self.uri)
+                    return action(self._conn.lookupByName(self.name))
+                except libvirt.libvirtError as err:
+                    stale = self._conn is not None and not _alive(self._conn)
+                    if stale and attempt == 1:
+                        log.warning("libvirt connection to %s lost; reconnecting", self.uri)
+                        self._conn = None
+                        continue
+                    raise DomainError(
+                        f"libvirt domain {self.name} at {self.uri}: {err}",
+                        fix="check that the lab's libvirtd runs and the domain exists",
+                    ) from err
+        raise AssertionError("unreachable")
+
+    def uuid(self) -> str:
+        return self._call(lambda dom: str(dom.UUIDString()))
+
+    def is_on(self) -> bool:
+        return self._call(lambda dom: bool(dom.isActive()))
+
+    def power_on(self) -> None:
+        self._call(self._start_if_off)
+
+    def power_off(self) -> None:
+        self._call(lambda dom: dom.destroy() if dom.isActive() else None)
+
+    def shutdown(self) -> None:
+        """ACPI power button; the guest decides (needs ``<acpi/>`` in the domain)."""
+        self._call(lambda dom: dom.shutdown() if dom.isActive() else None)
+
+    def reset(self) -> None:
+        """Hard reset; like real hardware it does nothing to a server that is off."""
+        self._call(self._restart)
+
+    def cycle(self) -> None:
+        self._call(self._restart)
+
+    def _restart(self, dom: Any) -> None:
+        if not dom.isActive():
+            raise PowerStateError(f"{self.name} is off", fix="power it on instead")
+        dom.destroy()
+        self._start_if_off(dom)
+
+    def _start_if_off(self, dom: Any) -> None:
+        if dom.isActive():
+            return
+        dom.create()
+        if self._one_shot_restore is not None:
+            restore, self._one_shot_restore = self._one_shot_restore, None
+            self._write_boot(dom, restore.device)
+            self._flags = restore
+
+    def boot(self) -> BootSetting:
+        """The device the next boot uses, with the flags last set through the BMC."""
+        device = self._call(_first_boot_device)
+        return dataclasses.replace(self._flags, device=device)
+
+    def set_boot(self, setting: BootSetting) -> None:
+        def apply(dom: Any) -> None:
+            if setting.persistent:
+                self._one_shot_restore = None
+            elif self._one_shot_restore is None:
+                current = _first_boot_device(dom)
+                self._one_shot_restore = dataclasses.replace(self._flags, device=current)
+            self._write_boot(dom, setting.device)
+            self._flags = setting
+
+        self._call(apply)
+
+    def _write_boot(self, dom: Any, device: BootDevice) -> None:
+        tree = ET.fromstring(_inactive_xml(dom))
+        set_boot_order(tree, device)
+        dom.connect().defineXML(ET.tostring(tree, encoding="unicode"))
+        log.info("%s: next boot from %s", self.name, device.value)
+
+
+def set_boot_order(tree: ET.Element, first: BootDevice) -> None:
+    """Rewrite a domain tree so ``first`` boots first, then disk, network, cdrom as fallbacks.
+
+    Per-device ``<boot order>`` elements are removed: libvirt rejects them next to
+    ``<os><boot>``.
+    """
+    os_el = tree.find("os")
+    if os_el is None:
+        os_el = ET.SubElement(tree, "os")
+    for boot in os_el.findall("boot"):
+        os_el.remove(boot)
+    for device in tree.findall("./devices/*"):
+        for boot in device.findall("boot"):
+            device.remove(boot)
+    order = [first, *(d for d in (BootDevice.DISK, BootDevice.PXE, BootDevice.CDROM) if d != first)]
+    for dev in order:
+        ET.SubElement(os_el, "boot", {"dev": dev.value})
+
+
+def first_boot_device(tree: ET.Element) -> BootDevice:
+    """The device a domain tree boots first; disk when it says nothing (QEMU's default)."""
+    boot = tree.find("./os/boot")
+    if boot is not None:
+        try:
+            return BootDevice(boot.get("dev", ""))
+        except ValueError:
+            return BootDevice.DISK
+    ordered: list[tuple[int, BootDevice]] = []
+    for device in tree.findall("./devices/*"):
+        boot = device.find("boot")
+        if boot is None or not boot.get("order", "").isdigit():
+            continue
+        if device.tag == "interface":
+            kind = BootDevice.PXE
+        elif device.tag == "disk" and device.get("device") == "cdrom":
+            kind = BootDevice.CDROM
+        else:
+            kind = BootDevice.DISK
+        ordered.append((int(boot.get("order", "0")), kind))
+    return min(ordered)[1] if ordered else BootDevice.DISK
+
+
+def _first_boot_device(dom: Any) -> BootDevice:
+    return first_boot_device(ET.fromstring(_inactive_xml(dom)))
+
+
+def _inactive_xml(dom: Any) -> str:
+    return str(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
+
+
+def _alive(conn: Any) -> bool:
+    try:
+        return bool(conn.isAlive())
+    except libvirt.libvirtError:
+        return False
