@@ -30,9 +30,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, extra = parser().parse_known_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
     if extra and not getattr(args, "passthrough", False):
-        parser().error(f"unrecognized arguments: {' '.join(extra)}")
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -11,6 +11,7 @@ Called by the embedded provider, ``metallab mgmt build`` and ``.ci/run``.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -36,10 +37,18 @@ class Binaries:
     def path(self, command: str) -> Path:
         return self.directory / command
 
+    def build_record(self) -> dict[str, object]:
+        """How the cold build went: ``seconds``, ``cpus``, ``at`` (empty if not recorded)."""
+        try:
+            record: dict[str, object] = json.loads((self.directory / ".complete").read_text())
+        except ValueError:
+            return {}
+        return record
+
 
 def kubernetes_version() -> str:
     """The ``k8s.io/kubernetes`` version the Go module requires (its one source of truth)."""
-    found = re.search(r"^require k8s\.io/kubernetes (v\S+)$", _go_mod(), re.MULTILINE)
+    found = re.search(r"^\s*(?:require\s+)?k8s\.io/kubernetes (v\S+)$", _go_mod(), re.MULTILINE)
     if found is None:
         raise errors.LabError(f"{MODULE_DIR / 'go.mod'} does not require k8s.io/kubernetes")
     return found.group(1)
@@ -135,11 +144,15 @@ def ensure() -> Binaries:
     missing = [c for c in COMMANDS if not (staging / c).exists()]
     if missing:
         raise errors.LabError(f"go build produced no {', '.join(missing)} in {staging}")
-    (staging / ".complete").write_text(f"{version}\n")
+    seconds = time.monotonic() - started
+    build = {
+        "version": version,
+        "seconds": round(seconds),
+        "cpus": os.cpu_count(),
+        "at": time.time(),
+    }
+    (staging / ".complete").write_text(json.dumps(build) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
-    print(
-        f"✓ Built Kubernetes {version} in {time.monotonic() - started:.0f}s → {target}",
-        file=sys.stderr,
-    )
+    print(f"✓ Built Kubernetes {version} in {seconds:.0f}s → {target}", file=sys.stderr)
     return Binaries(version, target)

@@ -33,7 +33,8 @@ def up(lab: Path, options: UpOptions) -> record.Record:
     previous = record.load(lab)
     if previous is not None and previous.provider != options.provider:
         raise errors.LabError(
-            f"lab {lab.name!r} already has a {previous.provider} management cluster",
+            f"lab {lab.name!r} already has a management cluster "
+            f"from provider {previous.provider!r}",
             fix=f"`metallab mgmt down --wipe` first, or keep `--provider {previous.provider}`",
         )
     lab.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,80 @@
+"""Benchmark of the embedded management cluster: warm start to ready, idle RSS, cold build.
+
+Runs in a temporary METALLAB_HOME: one ``up`` to create the data, then ``RUNS`` timed
+``down``/``up`` cycles through the real CLI; RSS is summed over the three components after
+the cluster has idled. The cold build time is the one recorded when the binaries were built.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lab import paths, supervisor
+from lab.mgmt import binaries, embedded
+
+RUNS = 5
+IDLE_SECONDS = 20
+
+
+def _metallab(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "lab.cli.main", *args], check=True, capture_output=True)
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    built = binaries.ensure()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["METALLAB_HOME"] = home
+        lab = paths.lab_dir("bench")
+        try:
+            _metallab("mgmt", "up", "--name", "bench")
+            times = []
+            for _ in range(RUNS):
+                _metallab("mgmt", "down", "--name", "bench")
+                started = time.monotonic()
+                _metallab("mgmt", "up", "--name", "bench")
+                times.append(time.monotonic() - started)
+            time.sleep(IDLE_SECONDS)
+            status = supervisor.read_status(embedded.Layout(lab).run)
+            rss = {}
+            for name, info in status.items():
+                pid = info.get("pid")
+                if isinstance(pid, int):
+                    rss[name] = _rss_mib(pid)
+        finally:
+            _metallab("mgmt", "down", "--wipe", "--name", "bench")
+    record = built.build_record()
+    cold = f"{record['seconds']} s on {record['cpus']} cores" if record else "not recorded"
+    print("## Management cluster (embedded)\n")
+    print("Command: `python -m bench.mgmt_up`\n")
+    print("| measure | value | target |")
+    print("| --- | --- | --- |")
+    print(
+        f"| warm `metallab mgmt up` to ready (median of {RUNS}; min to max) | "
+        f"{statistics.median(times):.1f} s ({min(times):.1f} to {max(times):.1f}) | ≤ 10 s |"
+    )
+    parts = ", ".join(f"{name} {mib:.0f}" for name, mib in rss.items())
+    print(
+        f"| idle RSS of the three components after {IDLE_SECONDS} s | "
+        f"{sum(rss.values()):.0f} MiB ({parts}) | ≤ 700 MB |"
+    )
+    print(
+        f"| cold build of the Kubernetes {built.version} binaries (recorded at build) "
+        f"| {cold} | measured |"
+    )
+
+
+if __name__ == "__main__":
+    main()
