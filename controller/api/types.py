@@ -1,0 +1,95 @@
+"""The Metal3 vocabulary: provisioning states, operational statuses, error types, annotations.
+
+Values are exactly the strings BMO writes, so hosts move between metallab and BMO unchanged.
+Used by the schema (enums), the state machine and the operator.
+"""
+
+from __future__ import annotations
+
+import enum
+
+GROUP = "metal3.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+FINALIZER = "baremetalhost.metal3.io"
+
+PAUSED_ANNOTATION = "baremetalhost.metal3.io/paused"
+DETACHED_ANNOTATION = "baremetalhost.metal3.io/detached"
+STATUS_ANNOTATION = "baremetalhost.metal3.io/status"
+REBOOT_ANNOTATION = "reboot.metal3.io"
+INSPECT_ANNOTATION = "inspect.metal3.io"
+HARDWARE_DETAILS_ANNOTATION = "inspect.metal3.io/hardwaredetails"
+
+
+class ProvisioningState(enum.StrEnum):
+    NONE = ""
+    UNMANAGED = "unmanaged"
+    REGISTERING = "registering"
+    INSPECTING = "inspecting"
+    PREPARING = "preparing"
+    AVAILABLE = "available"
+    PROVISIONING = "provisioning"
+    PROVISIONED = "provisioned"
+    DEPROVISIONING = "deprovisioning"
+    EXTERNALLY_PROVISIONED = "externally provisioned"
+    POWERING_OFF_BEFORE_DELETE = "powering off before delete"
+    DELETING = "deleting"
+
+
+# Older BMO releases wrote these; a host carrying one is read as its successor.
+LEGACY_STATES = {"ready": ProvisioningState.AVAILABLE, "match profile": ProvisioningState.PREPARING}
+
+
+class OperationalStatus(enum.StrEnum):
+    NONE = ""
+    OK = "OK"
+    DISCOVERED = "discovered"
+    ERROR = "error"
+    DELAYED = "delayed"
+    DETACHED = "detached"
+    SERVICING = "servicing"
+
+
+class ErrorType(enum.StrEnum):
+    NONE = ""
+    PROVISIONED_REGISTRATION = "provisioned registration error"
+    REGISTRATION = "registration error"
+    INSPECTION = "inspection error"
+    PREPARATION = "preparation error"
+    PROVISIONING = "provisioning error"
+    POWER_MANAGEMENT = "power management error"
+    SERVICING = "servicing error"
+    # BMO uses "detach error" internally; its CRD enum omits it, so do we (it would not save).
+
+
+class BootMode(enum.StrEnum):
+    UEFI = "UEFI"
+    UEFI_SECURE_BOOT = "UEFISecureBoot"
+    LEGACY = "legacy"
+
+
+class CleaningMode(enum.StrEnum):
+    METADATA = "metadata"
+    DISABLED = "disabled"
+
+
+class RebootMode(enum.StrEnum):
+    SOFT = "soft"
+    HARD = "hard"
+
+
+class Operation(enum.StrEnum):
+    """The keys of ``status.operationHistory``."""
+
+    REGISTER = "register"
+    INSPECT = "inspect"
+    PROVISION = "provision"
+    DEPROVISION = "deprovision"
+
+
+OPERATION_OF_STATE = {
+    ProvisioningState.REGISTERING: Operation.REGISTER,
+    ProvisioningState.INSPECTING: Operation.INSPECT,
+    ProvisioningState.PROVISIONING: Operation.PROVISION,
+    ProvisioningState.DEPROVISIONING: Operation.DEPROVISION,
+}

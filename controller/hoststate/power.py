@@ -1,0 +1,93 @@
+"""Power management of hosts at rest (available, provisioned, externally provisioned).
+
+``online`` decides, except that a reboot annotation on a provisioned host asks for power off:
+the plain ``reboot.metal3.io`` is removed once the host is off (so it comes back on), while a
+``reboot.metal3.io/<key>`` holds it off until its owner removes it. ``{"mode": "hard"}`` in any
+of them forces a hard power off; the default is soft. Called by the steady-state handlers.
+"""
+
+from __future__ import annotations
+
+import json
+
+from controller.api import host as api_host
+from controller.api import types
+from controller.hoststate import context as ctx_mod
+from controller.hoststate import outcomes
+from controller.provisioner import base
+
+PROVISIONED = frozenset(
+    {types.ProvisioningState.PROVISIONED, types.ProvisioningState.EXTERNALLY_PROVISIONED}
+)
+
+
+def _is_reboot(annotation: str) -> bool:
+    prefix = types.REBOOT_ANNOTATION
+    return annotation == prefix or annotation.startswith(prefix + "/")
+
+
+def reboot_request(host: api_host.Host) -> tuple[bool, types.RebootMode, tuple[outcomes.Note, ...]]:
+    """Whether any reboot annotation is present, the strongest mode asked, and parse notes."""
+    present, mode, notes = False, types.RebootMode.SOFT, []
+    for key, value in host.annotations.items():
+        if not _is_reboot(key):
+            continue
+        present = True
+        if not value:
+            continue
+        try:
+            asked = json.loads(value).get("mode")
+        except (ValueError, AttributeError):
+            notes.append(
+                outcomes.Note("InvalidAnnotationValue", f"{key}: not JSON, assuming soft", True)
+            )
+            continue
+        if asked == types.RebootMode.HARD:
+            mode = types.RebootMode.HARD
+    return present, mode, tuple(notes)
+
+
+def reboot_annotations(host: api_host.Host) -> frozenset[str]:
+    return frozenset(key for key in host.annotations if _is_reboot(key))
+
+
+async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
+    host = ctx.host
+    assert ctx.provisioner is not None  # the registration guard passed
+    seen = await ctx.provisioner.power_state()
+    if seen.status is base.Status.FAILED:
+        return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, seen.message)
+    if seen.powered_on is not None and seen.powered_on != host.status.powered_on:
+        return outcomes.Wait(
+            after=0, changes=outcomes.Changes(status={"powered_on": seen.powered_on})
+        )
+
+    if not host.status.powered_on and types.REBOOT_ANNOTATION in host.annotations:
+        drop = frozenset({types.REBOOT_ANNOTATION})
+        return outcomes.Wait(after=0, changes=outcomes.Changes(remove_annotations=drop))
+
+    desired = host.spec.online
+    rebooting, mode, notes = reboot_request(host)
+    if rebooting and host.status.state in PROVISIONED:
+        desired = False
+    if host.status.powered_on == desired:
+        reset = {"error_count": 0} if host.status.error_count else {}
+        return outcomes.Wait(
+            after=ctx.timing.steady_poll, changes=outcomes.Changes(status=reset, notes=notes)
+        )
+
+    mode = mode if not desired else types.RebootMode.HARD
+    result = await ctx.provisioner.set_power(base.PowerRequest(on=desired, mode=mode))
+    if result.status is base.Status.FAILED:
+        return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, result.message)
+    if result.status is base.Status.BUSY:
+        return outcomes.Wait(after=result.retry_after, changes=outcomes.Changes(notes=notes))
+    note = outcomes.Note(
+        "PowerOn" if desired else "PowerOff", f"host powered {'on' if desired else 'off'}"
+    )
+    return outcomes.Wait(
+        after=0,
+        changes=outcomes.Changes(
+            status={"powered_on": desired, "error_count": 0}, notes=(*notes, note)
+        ),
+    )
