@@ -2,14 +2,15 @@
 
 The supervisor writes CONFIG (mode 0600: the spec with its password, and the lab state
 directory) and starts this module through ``lab.process.spawn``; the password therefore never
-appears in argv or ``ps``. Exits non-zero when the port cannot be bound or the domain is missing,
-which the supervisor logs and retries with backoff.
+appears in argv or ``ps``. Writes ``ready`` next to CONFIG once it listens. Exits non-zero when
+the port cannot be bound or the domain is missing, which the supervisor reports or retries.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ def _exit(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: list[str]) -> int:
-    config = json.loads(Path(argv[1]).read_text())
+    config_path = Path(argv[1])
+    config = json.loads(config_path.read_text())
     bmc_spec = spec.BmcSpec.from_json(config["spec"])
     logs.setup([bmc_spec.password])
     signal.signal(signal.SIGTERM, _exit)
@@ -55,6 +57,8 @@ def main(argv: list[str]) -> int:
         bmc_spec.port,
         bmc_spec.username,
     )
+    # The supervisor waits for this file: the socket is bound, requests will be answered.
+    config_path.with_name("ready").write_text(str(os.getpid()))
     while True:
         ipmi_session.Session.wait_for_rsp(timeout=30)
     return 0  # pragma: no cover - the loop ends by signal
