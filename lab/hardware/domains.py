@@ -23,6 +23,7 @@ from lab.hardware import layout, pool
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 _ROTATION = {True: "7200", False: "1"}
+REBOOT_TIMEOUT_MS = 5000
 
 
 class Power(enum.StrEnum):
@@ -75,6 +76,8 @@ def _os(node: ET.Element, host: model.Host, state: Path) -> None:
         )
     ET.SubElement(node, "boot", dev="hd")
     ET.SubElement(node, "boot", dev="network")
+    # Firmware messages on the serial console; with nothing to boot, retry like a real server.
+    ET.SubElement(node, "bios", useserial="yes", rebootTimeout=str(REBOOT_TIMEOUT_MS))
     ET.SubElement(node, "smbios", mode="sysinfo")
 
 

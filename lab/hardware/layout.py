@@ -93,3 +93,8 @@ def credentials(state: Path) -> Path:
 
 def inventory(state: Path) -> Path:
     return state / "inventory.yaml"
+
+
+def source(state: Path) -> Path:
+    """The lab file document, name and host count ``up`` was given: status and down reload it."""
+    return state / "source.json"

@@ -1,0 +1,256 @@
+"""``metallab up`` and ``down``: the lab brought up as an ordered list of announced actions.
+
+Like kind's cluster creation, ``up`` runs one ``Action`` after another — management cluster,
+CRDs, controller, then the hardware (namespace, libvirtd, networks, disks, hosts, BMCs) and
+the inventory — printing one ``✓ title (seconds)`` line per action. When an action fails on a
+lab this ``up`` created, everything made so far is torn down (unless ``retain``); a lab that
+was already up is left as it was. ``down`` removes all of it and is idempotent. Called by
+``lab.cli.lab``, the e2e tests and ``bench/lab_up.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lab import errors, inventory, paths
+from lab.config import load, model
+from lab.hardware import (
+    accel,
+    bmcs,
+    domains,
+    layout,
+    libvirtd,
+    netns,
+    networks,
+    pool,
+    preflight,
+    teardown,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    name: str = paths.DEFAULT_LAB
+    config: Path | None = None
+    hosts: int | None = None
+    retain: bool = False
+    # Only the hardware and the inventory file: no management cluster, CRDs or controller.
+    hardware_only: bool = False
+
+
+class Context:
+    """What the actions share while ``up`` runs: filled in as they go."""
+
+    def __init__(self, lab: model.Lab, state: Path, source: dict[str, object]) -> None:
+        self.lab = lab
+        self.state = state
+        self.source = source
+        self.accel = model.Acceleration.TCG
+        self.kubeconfig: Path | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    title: str
+    execute: Callable[[Context], None]
+
+
+def _preflight(ctx: Context) -> None:
+    preflight.same_lab(ctx.state, ctx.lab)
+    preflight.tools()
+    if preflight.recorded(ctx.state) is None:
+        preflight.ports(ctx.lab)
+    ctx.state.mkdir(parents=True, exist_ok=True)
+    layout.desired(ctx.state).write_text(json.dumps(ctx.lab.to_json(), indent=1))
+    layout.source(ctx.state).write_text(json.dumps(ctx.source))
+
+
+def _acceleration(ctx: Context) -> None:
+    chosen = layout.acceleration(ctx.state)
+    if chosen.exists():
+        ctx.accel = model.Acceleration(chosen.read_text().strip())
+        return
+    ctx.accel = accel.resolve(ctx.lab.acceleration)
+    chosen.write_text(ctx.accel.value)
+
+
+def _namespace(ctx: Context) -> None:
+    netns.create(ctx.lab.name)
+
+
+def _libvirtd(ctx: Context) -> None:
+    libvirtd.start(ctx.lab.name, ctx.state)
+
+
+def _networks(ctx: Context) -> None:
+    conn = libvirtd.connect(ctx.state)
+    try:
+        for net in ctx.lab.networks:
+            networks.ensure(conn, ctx.lab, net)
+            netns.connect(ctx.lab.name, net)
+    finally:
+        conn.close()
+
+
+def _disks(ctx: Context) -> None:
+    conn = libvirtd.connect(ctx.state)
+    try:
+        found = pool.ensure(conn, ctx.state)
+        for host in ctx.lab.hosts:
+            pool.ensure_volumes(found, host)
+    finally:
+        conn.close()
+
+
+def _hosts(ctx: Context) -> None:
+    conn = libvirtd.connect(ctx.state)
+    try:
+        for host in ctx.lab.hosts:
+            domains.ensure(conn, host, state=ctx.state, accel=ctx.accel)
+    finally:
+        conn.close()
+
+
+def _bmcs(ctx: Context) -> None:
+    from vbmc import spec, supervisor
+
+    uri = layout.libvirt_uri(ctx.state)
+    specs = [
+        spec.BmcSpec(
+            host=access.host,
+            kind=spec.BmcKind.IPMI
+            if access.protocol is model.BmcProtocol.IPMI
+            else spec.BmcKind.REDFISH,
+            port=access.port,
+            username=access.username,
+            password=access.password,
+            libvirt_uri=uri,
+            domain=access.host,
+        )
+        for access in bmcs.access(ctx.state, ctx.lab)
+    ]
+    supervisor.reconcile(ctx.state, specs)
+
+
+def _inventory(ctx: Context) -> None:
+    docs = inventory.manifests(ctx.lab, bmcs.access(ctx.state, ctx.lab))
+    inventory.write(ctx.state, docs)
+    if ctx.kubeconfig is not None and inventory.crd_installed(ctx.kubeconfig):
+        inventory.apply(ctx.kubeconfig, docs)
+
+
+def _cluster(ctx: Context) -> None:
+    from lab.mgmt import cluster
+
+    record = cluster.up(ctx.state, cluster.UpOptions())
+    ctx.kubeconfig = Path(record.kubeconfig)
+
+
+def _crds(ctx: Context) -> None:
+    import controller.api
+    from lab.mgmt import crds
+
+    assert ctx.kubeconfig is not None
+    directory = Path(controller.api.__file__).parent / "crds"
+    crds.install(ctx.kubeconfig, crds.load(sorted(directory.glob("*.yaml"))))
+
+
+def actions(options: Options) -> list[Action]:
+    cluster = [
+        Action("Starting the management cluster", _cluster),
+        Action("Installing the Metal3 CRDs", _crds),
+    ]
+    hardware = [
+        Action("Creating the lab's network namespace", _namespace),
+        Action("Starting the lab's libvirtd", _libvirtd),
+        Action("Creating the lab networks", _networks),
+        Action("Creating disks", _disks),
+        Action("Defining hosts", _hosts),
+        Action("Starting BMCs", _bmcs),
+        Action("Writing the inventory", _inventory),
+    ]
+    first = [
+        Action("Checking the lab file", _preflight),
+        Action("Choosing VM acceleration", _acceleration),
+    ]
+    return first + ([] if options.hardware_only else cluster) + hardware
+
+
+def up(options: Options, *, progress: Progress = print) -> model.Lab:
+    state = paths.lab_dir(options.name)
+    document = load.read(options.config)
+    lab = load.build(document, name=options.name, hosts=options.hosts)
+    ctx = Context(lab, state, {"document": document, "hosts": options.hosts})
+    existed = preflight.recorded(state) is not None
+    for action in actions(options):
+        started = time.monotonic()
+        try:
+            action.execute(ctx)
+        except BaseException as err:
+            progress(f"✗ {action.title} ({time.monotonic() - started:.1f}s)")
+            if not existed and not options.retain:
+                progress("  tearing down what this up made (--retain keeps it)")
+                down(options.name, progress=lambda _line: None)
+            if isinstance(err, errors.LabError | KeyboardInterrupt):
+                raise
+            raise errors.LabError(
+                f"{action.title} failed: {err!r}", fix="rerun with -v to see every command"
+            ) from err
+        progress(f"✓ {action.title} ({time.monotonic() - started:.1f}s)")
+    return lab
+
+
+def recorded_lab(name: str) -> model.Lab | None:
+    """The lab as the last ``up`` of ``name`` built it, or None if it is not up."""
+    state = paths.lab_dir(name)
+    try:
+        source = json.loads(layout.source(state).read_text())
+    except (OSError, ValueError):
+        return None
+    return load.build(source["document"], name=name, hosts=source["hosts"])
+
+
+def down(name: str, *, progress: Progress = print) -> None:
+    """Remove everything ``up`` made for lab ``name``; nothing to do is not an error."""
+    state = paths.lab_dir(name)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("Stopping BMCs", lambda: _stop_bmcs(state)),
+        ("Removing the lab's hardware", lambda: teardown.remove(name, state)),
+        ("Stopping the management cluster", lambda: _stop_cluster(state)),
+    ]
+    failures: list[errors.LabError] = []
+    for title, step in steps:
+        started = time.monotonic()
+        try:
+            step()
+        except errors.LabError as err:
+            # Keep going: a stuck BMC must not keep the VMs and the namespace alive.
+            progress(f"✗ {title} ({time.monotonic() - started:.1f}s): {err}")
+            failures.append(err)
+            continue
+        progress(f"✓ {title} ({time.monotonic() - started:.1f}s)")
+    if failures:
+        raise failures[0]
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def _stop_bmcs(state: Path) -> None:
+    from vbmc import supervisor
+
+    supervisor.stop_all(state)
+
+
+def _stop_cluster(state: Path) -> None:
+    from lab.mgmt import cluster
+
+    cluster.down(state, wipe=True)
