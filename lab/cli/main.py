@@ -14,7 +14,7 @@ import sys
 
 from lab import errors
 
-NOUNS = ("mgmt", "kubectl")
+NOUNS = ("mgmt", "kubectl", "lab")
 
 
 def parser() -> argparse.ArgumentParser:
