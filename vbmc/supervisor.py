@@ -259,9 +259,17 @@ def _start_unit(state_dir: Path, unit: units.Unit) -> None:
         log_path=directory / "log",
         pid_path=directory / "pid",
         cwd=directory,
+        env=_child_env(),
     )
     (directory / "fingerprint").write_text(unit.fingerprint)
     log.info("started BMC %s for %s (pid %d)", unit.name, ", ".join(unit.hosts), pid)
+
+
+def _child_env() -> dict[str, str]:
+    """Our environment, with this checkout importable whatever way metallab was installed."""
+    source_root = str(Path(__file__).resolve().parent.parent)
+    path = [source_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(path))}
 
 
 def _up_for(directory: Path) -> float:
@@ -308,6 +316,7 @@ def _ensure_daemon(state_dir: Path) -> None:
         log_path=layout.supervisor_log(state_dir),
         pid_path=pid_path,
         cwd=layout.root(state_dir),
+        env=_child_env(),
     )
 
 

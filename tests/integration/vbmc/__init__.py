@@ -1,0 +1,1 @@
+"""Integration tests of the virtual BMCs against a private libvirtd and real clients."""
