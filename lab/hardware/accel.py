@@ -29,22 +29,24 @@ def guest_kernel() -> Path | None:
     return next((path for path in found if os.access(path, os.R_OK)), None)
 
 
-def probe(kernel: Path, *, timeout: float = PROBE_TIMEOUT) -> tuple[bool, str]:
-    """Boot ``kernel`` under KVM; (works, why)."""
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+def probe(
+    kernel: Path, *, accelerator: str = "kvm", timeout: float = PROBE_TIMEOUT
+) -> tuple[bool, str]:
+    """Boot ``kernel`` under ``accelerator`` (``kvm``; ``tcg`` checks the probe itself)."""
+    if accelerator == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False, "/dev/kvm is missing or not accessible"
     qemu = runner.require("qemu-system-x86_64", package="qemu-system-x86")
-    argv = [qemu, "-accel", "kvm", "-m", "128", "-nodefaults", "-display", "none"]
+    argv = [qemu, "-accel", accelerator, "-m", "128", "-nodefaults", "-display", "none"]
     argv += ["-no-reboot", "-serial", "stdio", "-kernel", str(kernel)]
     argv += ["-append", "console=ttyS0 panic=-1"]
     try:
         done = runner.run(argv, timeout=timeout, check=False)
     except runner.CommandError:
-        return False, f"a KVM guest did not boot within {timeout:g}s"
+        return False, f"a {accelerator} guest did not boot within {timeout:g}s"
     if MARKER in done.stdout:
-        return True, "a KVM guest booted"
+        return True, f"a {accelerator} guest booted"
     tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-2:])
-    return False, f"a KVM guest failed: {tail or 'no output'}"
+    return False, f"a {accelerator} guest failed: {tail or 'no output'}"
 
 
 def _cache_file() -> Path:

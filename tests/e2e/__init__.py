@@ -1,0 +1,1 @@
+"""End-to-end tests of the lab's hardware: real VMs under software emulation (marker ``e2e``)."""

@@ -1,0 +1,96 @@
+"""A tiny guest for the e2e tests: the Debian cloud kernel plus a busybox initramfs.
+
+The initramfs's ``/init`` prints ``MARKER`` on the serial console and powers the guest off, so a
+test knows the guest really reached userspace. ``iso`` wraps kernel and initramfs in an
+isolinux CD (for virtual media), ``ipxe_script`` boots them over HTTP (for PXE).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+from pathlib import Path
+
+MARKER = "METALLAB-GUEST-UP"
+
+_INIT = f"""#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+echo {MARKER} $(/bin/busybox cat /proc/cmdline)
+/bin/busybox poweroff -f
+"""
+
+
+def kernel() -> Path | None:
+    found = sorted(Path("/boot").glob("vmlinuz-*-cloud-amd64"), reverse=True)
+    return found[0] if found else None
+
+
+def initramfs(directory: Path) -> Path:
+    """A gzip'd newc cpio holding busybox and /init."""
+    root = directory / "initramfs-root"
+    (root / "bin").mkdir(parents=True, exist_ok=True)
+    (root / "proc").mkdir(exist_ok=True)
+    shutil.copy("/bin/busybox", root / "bin" / "busybox")
+    init = root / "init"
+    init.write_text(_INIT)
+    init.chmod(0o755)
+    names = sorted(str(path.relative_to(root)) for path in root.rglob("*"))
+    archive = subprocess.run(
+        ["cpio", "--quiet", "-o", "-H", "newc"],
+        cwd=root,
+        input="\n".join(names).encode(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    out = directory / "initrd.img"
+    out.write_bytes(gzip.compress(archive))
+    return out
+
+
+def ipxe_script(base_url: str) -> str:
+    return (
+        "#!ipxe\n"
+        f"kernel {base_url}/vmlinuz console=ttyS0 panic=-1 booted=pxe\n"
+        f"initrd {base_url}/initrd.img\n"
+        "boot\n"
+    )
+
+
+def iso(directory: Path, kernel_path: Path, initrd: Path) -> Path:
+    """An isolinux-bootable ISO with the kernel and initramfs."""
+    tree = directory / "iso-root"
+    (tree / "isolinux").mkdir(parents=True, exist_ok=True)
+    shutil.copy("/usr/lib/ISOLINUX/isolinux.bin", tree / "isolinux")
+    shutil.copy("/usr/lib/syslinux/modules/bios/ldlinux.c32", tree / "isolinux")
+    shutil.copy(kernel_path, tree / "vmlinuz")
+    shutil.copy(initrd, tree / "initrd.img")
+    (tree / "isolinux" / "isolinux.cfg").write_text(
+        "DEFAULT guest\nLABEL guest\n  KERNEL /vmlinuz\n"
+        "  APPEND initrd=/initrd.img console=ttyS0 panic=-1 booted=cd\n"
+    )
+    out = directory / "guest.iso"
+    subprocess.run(
+        [
+            "xorriso",
+            "-as",
+            "mkisofs",
+            "-quiet",
+            "-o",
+            str(out),
+            "-b",
+            "isolinux/isolinux.bin",
+            "-c",
+            "isolinux/boot.cat",
+            "-no-emul-boot",
+            "-boot-load-size",
+            "4",
+            "-boot-info-table",
+            str(tree),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return out
