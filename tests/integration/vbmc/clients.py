@@ -22,7 +22,9 @@ def ipmitool(
     argv = ["ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", str(bmc.port)]
     argv += ["-U", bmc.username, "-E", "-N", "1", "-R", "2", *args]
     env = {"IPMI_PASSWORD": bmc.password if password is None else password, "PATH": "/usr/bin"}
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def wait_for(

@@ -84,9 +84,10 @@ def test_one_time_bootdev_reverts_after_the_next_power_on(
     once = clients.ipmitool(bmcs.ipmi, "chassis", "bootdev", "cdrom")
     assert once.returncode == 0, once.stderr
     assert _boot_devs(libvirt_conn, bmcs.ipmi.domain)[0] == "cdrom"
-    assert "Force Boot from CD/DVD" in clients.ipmitool(
-        bmcs.ipmi, "chassis", "bootparam", "get", "5"
-    ).stdout
+    assert (
+        "Force Boot from CD/DVD"
+        in clients.ipmitool(bmcs.ipmi, "chassis", "bootparam", "get", "5").stdout
+    )
     clients.ipmitool(bmcs.ipmi, "power", "on")
     dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
     live = [b.get("dev") for b in ET.fromstring(dom.XMLDesc()).findall("./os/boot")]

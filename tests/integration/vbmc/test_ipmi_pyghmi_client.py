@@ -40,6 +40,7 @@ def _client(bmcs: Bmcs, action: str, password: str) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-c", _CLIENT, str(bmcs.ipmi.port), bmcs.ipmi.username, action],
         input=password,
+        check=False,
         capture_output=True,
         text=True,
         timeout=90,

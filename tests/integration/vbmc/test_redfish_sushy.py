@@ -80,9 +80,7 @@ def test_boot_override_is_written_to_the_domain(
     system.set_system_boot_options(  # type: ignore[attr-defined]
         sushy.BOOT_SOURCE_TARGET_PXE, enabled=sushy.BOOT_SOURCE_ENABLED_CONTINUOUS
     )
-    tree = ET.fromstring(
-        libvirt_conn.lookupByName(domain).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    )
+    tree = ET.fromstring(libvirt_conn.lookupByName(domain).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     first = min(
         (int(el.find("boot").get("order", "99")), el.tag)  # type: ignore[union-attr]
         for el in tree.findall("./devices/*")
@@ -122,7 +120,9 @@ def test_each_host_takes_only_its_own_password(bmcs: Bmcs) -> None:
     url = f"{bmcs.redfish_root()}/Systems/{bmcs.uuids['rf0']}"
     own = requests.get(url, auth=(rf0.username, rf0.password), verify=str(bmcs.ca.cert), timeout=30)
     assert own.status_code == 200
-    other = requests.get(url, auth=(rf1.username, rf1.password), verify=str(bmcs.ca.cert), timeout=30)
+    other = requests.get(
+        url, auth=(rf1.username, rf1.password), verify=str(bmcs.ca.cert), timeout=30
+    )
     assert other.status_code == 401
     wrong = requests.get(url, auth=(rf0.username, "nope"), verify=str(bmcs.ca.cert), timeout=30)
     assert wrong.status_code == 401
