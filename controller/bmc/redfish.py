@@ -1,0 +1,132 @@
+"""A blocking Redfish client over ``sushy``: power, boot override, virtual media, inventory.
+
+One ``RedfishClient`` per call site, built from a parsed ``access.Address`` and credentials;
+every request is bounded by ``timeout`` (sushy's connect and read timeouts, no server-side
+retries). Callers on an event loop run these methods in a thread (``provisioner.direct``).
+sushy's exceptions become ``errors.BMCUnreachable`` (no answer) or ``errors.BMCRefused``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import sushy
+from sushy import exceptions as sushy_errors
+
+from controller.bmc import access, credentials, errors
+
+T = TypeVar("T")
+BOOT_TARGETS = {"pxe": "Pxe", "disk": "Hdd", "cdrom": "Cd"}
+
+
+@contextlib.contextmanager
+def _translated(address: access.Address) -> Iterator[None]:
+    try:
+        yield
+    except sushy_errors.AccessError as err:
+        raise errors.BMCRefused(
+            f"Redfish BMC at {address.netloc} refused the credentials (HTTP {err.status_code})"
+        ) from err
+    except sushy_errors.ConnectionError as err:
+        raise errors.BMCUnreachable(f"Redfish BMC at {address.netloc} did not answer") from err
+    except sushy_errors.SushyError as err:
+        raise errors.BMCRefused(f"Redfish BMC at {address.netloc}: {err}") from err
+
+
+class RedfishClient:
+    def __init__(
+        self,
+        address: access.Address,
+        creds: credentials.Credentials,
+        *,
+        verify: bool = True,
+        timeout: float = 15.0,
+    ) -> None:
+        if address.protocol is not access.Protocol.REDFISH:
+            raise errors.BMCError(f"{address.raw} is not a Redfish address")
+        self.address = address
+        self._creds = creds
+        self._verify = verify
+        self._timeout = timeout
+
+    def _call(self, action: Callable[[Any], T]) -> T:
+        with _translated(self.address):
+            root = sushy.Sushy(
+                self.address.base_url,
+                username=self._creds.username,
+                password=self._creds.password,
+                verify=self._verify,
+                read_timeout=self._timeout,
+                connect_timeout=self._timeout,
+                server_side_retries=0,
+            )
+            system = root.get_system(self.address.system_path or None)
+            return action(system)
+
+    def powered_on(self) -> bool:
+        return self._call(lambda system: bool(system.power_state == sushy.POWER_STATE_ON))
+
+    def set_power(self, on: bool, *, hard: bool = True) -> None:
+        if on:
+            kind = sushy.RESET_ON
+        else:
+            kind = sushy.RESET_FORCE_OFF if hard else sushy.RESET_GRACEFUL_SHUTDOWN
+        self._call(lambda system: system.reset_system(kind))
+
+    def set_boot_device(self, device: str, *, persistent: bool = False, uefi: bool = True) -> None:
+        target = getattr(sushy.BootSource, BOOT_TARGETS[device].upper())
+        enabled = (
+            sushy.BOOT_SOURCE_ENABLED_CONTINUOUS if persistent else sushy.BOOT_SOURCE_ENABLED_ONCE
+        )
+        mode = sushy.BOOT_SOURCE_MODE_UEFI if uefi else sushy.BOOT_SOURCE_MODE_BIOS
+        self._call(
+            lambda system: system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
+        )
+
+    def _cd(self, system: Any) -> Any:
+        collection = system.virtual_media
+        for member in collection.get_members():
+            if any("cd" in str(t).lower() for t in member.media_types or ()):
+                return member
+        raise errors.BMCRefused(f"Redfish BMC at {self.address.netloc} has no CD virtual media")
+
+    def insert_media(self, url: str) -> None:
+        self._call(lambda system: self._cd(system).insert_media(url, inserted=True))
+
+    def eject_media(self) -> None:
+        self._call(lambda system: self._cd(system).eject_media())
+
+    def inventory(self) -> dict[str, Any]:
+        """Hardware details (Metal3's HardwareDetails shape) from the System resource."""
+
+        def read(system: Any) -> dict[str, Any]:
+            nics = []
+            for eth in system.ethernet_interfaces.get_members():
+                if eth.mac_address:
+                    nics.append(
+                        {
+                            "name": str(eth.identity),
+                            "mac": str(eth.mac_address).lower(),
+                            "speedGbps": int((eth.speed_mbps or 0) // 1000),
+                        }
+                    )
+            cpus = system.processors.summary
+            memory = system.memory_summary
+            details: dict[str, Any] = {
+                "cpu": {"arch": str(cpus.architecture or ""), "count": int(cpus.count or 0)},
+                "ramMebibytes": int((memory.size_gib or 0) * 1024) if memory else 0,
+                "nics": nics,
+                "storage": [],
+                "systemVendor": {
+                    "manufacturer": str(system.manufacturer or ""),
+                    "productName": str(system.model or ""),
+                    "serialNumber": str(system.serial_number or ""),
+                },
+                "firmware": {"bios": {"version": str(system.bios_version or "")}},
+                "hostname": str(system.hostname or ""),
+            }
+            return details
+
+        return self._call(read)

@@ -1,0 +1,66 @@
+"""Command-line options of the controller, shared by ``python -m controller`` and the lab CLI.
+
+``add_arguments`` declares them on an argparse parser; ``build_options`` turns parsed
+arguments into ``operator.app.Options``. Keeping both here lets the controller run in any
+cluster without the lab package, while ``metallab controller run`` offers the same flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from controller.operator import app
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--provisioner",
+        choices=app.PROVISIONERS,
+        default="fixture",
+        help="fixture: in-memory hosts, no hardware; direct: talk to the real BMCs",
+    )
+    parser.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        help="watch only this namespace (repeatable; default: all namespaces)",
+    )
+    parser.add_argument("--kubeconfig", type=Path, help="default: in-cluster service account")
+    parser.add_argument(
+        "--metrics-port", type=int, default=9640, help="Prometheus metrics port (0: none)"
+    )
+    parser.add_argument("--metrics-address", default="127.0.0.1")
+    parser.add_argument(
+        "--provisioning-limit",
+        type=int,
+        default=int(os.environ.get("PROVISIONING_LIMIT", "20")),
+        help="hosts inspecting/provisioning/deprovisioning at once (env PROVISIONING_LIMIT)",
+    )
+    parser.add_argument("--workers", type=int, default=8, help="hosts reconciled concurrently")
+    parser.add_argument("--bmc-timeout", type=float, default=15.0, help="seconds per BMC call")
+
+
+def build_options(args: argparse.Namespace) -> app.Options:
+    return app.Options(
+        provisioner=args.provisioner,
+        namespaces=tuple(args.namespace),
+        kubeconfig=args.kubeconfig,
+        metrics_port=args.metrics_port or None,
+        metrics_address=args.metrics_address,
+        provisioning_limit=args.provisioning_limit,
+        workers=args.workers,
+        bmc_timeout=args.bmc_timeout,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m controller")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    run = verbs.add_parser("run", help="run the BareMetalHost controller")
+    add_arguments(run)
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.add_argument("--text-logs", action="store_true", help="plain text instead of JSON")
+    args = parser.parse_args(argv)
+    return app.run(build_options(args), json_logs=not args.text_logs, verbose=args.verbose)

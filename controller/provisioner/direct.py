@@ -1,0 +1,158 @@
+"""The ``direct`` backend: registration, power and out-of-band inspection over real BMCs.
+
+Redfish hosts go through ``bmc.redfish`` (sushy), IPMI hosts through ``bmc.ipmi`` (pyghmi).
+Each blocking call runs on a dedicated thread pool, bounded by ``timeout`` and timed into the
+``Recorder`` (the operator's metrics), so kopf's event loop never waits on a BMC. What needs
+software inside the host — agent-based inspection of IPMI hosts, writing an image — arrives
+with the deploy agent; until then those calls fail with a message that says so instead of
+pretending to succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from controller.bmc import access, errors, ipmi, redfish
+from controller.provisioner import base
+
+T = TypeVar("T")
+NO_AGENT = "the deploy agent is not part of metallab yet"
+
+
+class Recorder(Protocol):
+    def __call__(self, protocol: str, call: str, seconds: float, ok: bool) -> None: ...
+
+
+class DirectBackend:
+    name = "direct"
+
+    def __init__(
+        self, *, timeout: float = 15.0, recorder: Recorder | None = None, threads: int = 16
+    ) -> None:
+        self.timeout = timeout
+        self.recorder = recorder
+        self.pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="bmc")
+        self.validated: dict[str, str] = {}  # host uid → credentials version that worked
+
+    def build(self, host: base.HostData) -> base.Provisioner:
+        return _DirectProvisioner(self, host)
+
+    def forget(self, uid: str) -> None:
+        self.validated.pop(uid, None)
+
+
+class _DirectProvisioner:
+    def __init__(self, backend: DirectBackend, host: base.HostData) -> None:
+        self.backend = backend
+        self.host = host
+        address, creds = host.address, host.credentials
+        self.redfish: redfish.RedfishClient | None = None
+        self.ipmi: ipmi.IpmiClient | None = None
+        if address.protocol is access.Protocol.REDFISH:
+            self.redfish = redfish.RedfishClient(
+                address, creds, verify=host.verify_certificates, timeout=backend.timeout
+            )
+        else:
+            self.ipmi = ipmi.IpmiClient(address, creds, timeout=backend.timeout)
+
+    async def _bmc(self, call: str, action: Callable[[], T]) -> T:
+        """Run ``action`` on the BMC thread pool, bounded and timed; BMC errors propagate."""
+        loop = asyncio.get_running_loop()
+        start, ok = time.monotonic(), False
+        try:
+            result = await asyncio.wait_for(
+                loop.run_in_executor(self.backend.pool, action), self.backend.timeout
+            )
+            ok = True
+            return result
+        except TimeoutError as err:
+            raise errors.BMCUnreachable(
+                f"BMC at {self.host.address.netloc} did not answer {call} "
+                f"within {self.backend.timeout:g}s"
+            ) from err
+        finally:
+            if self.backend.recorder is not None:
+                self.backend.recorder(
+                    self.host.address.protocol.value, call, time.monotonic() - start, ok
+                )
+
+    def _powered_on(self) -> bool:
+        client = self.redfish or self.ipmi
+        assert client is not None
+        return client.powered_on()
+
+    async def register(self, request: base.RegisterRequest) -> base.Result:
+        uid = self.host.uid
+        if self.backend.validated.get(uid) == request.credentials_version and not request.force:
+            return base.Result.done(provisioning_id=uid)
+        try:
+            await self._bmc("register", self._powered_on)
+        except errors.BMCError as err:
+            self.backend.validated.pop(uid, None)
+            return base.Result.failed(str(err))
+        self.backend.validated[uid] = request.credentials_version
+        return base.Result.done(provisioning_id=uid)
+
+    async def inspect(self, request: base.InspectRequest) -> base.Result:
+        if self.redfish is None:
+            return base.Result.failed(
+                "IPMI hosts can only be inspected from inside by the deploy agent, and "
+                f"{NO_AGENT}; set the annotation inspect.metal3.io: disabled, or use Redfish"
+            )
+        try:
+            details = await self._bmc("inspect", self.redfish.inventory)
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+        if self.host.boot_mac:
+            for nic in details["nics"]:
+                nic["pxe"] = nic["mac"] == self.host.boot_mac.lower()
+        return base.Result.done(hardware=details)
+
+    async def prepare(self, request: base.PrepareRequest) -> base.Result:
+        # Nothing to configure out of band: no RAID or firmware settings are supported yet.
+        return base.Result.done()
+
+    async def provision(self, request: base.ProvisionRequest) -> base.Result:
+        return base.Result.failed(
+            f"cannot deploy an image: writing it needs the deploy agent, and {NO_AGENT}; "
+            "use the fixture provisioner or set externallyProvisioned"
+        )
+
+    async def deprovision(self, request: base.DeprovisionRequest) -> base.Result:
+        # Nothing was written (provision always fails), so there is nothing to clean.
+        return base.Result.done()
+
+    async def power_state(self) -> base.Result:
+        try:
+            return base.Result.done(powered_on=await self._bmc("power_state", self._powered_on))
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+
+    async def set_power(self, request: base.PowerRequest) -> base.Result:
+        client = self.redfish or self.ipmi
+        assert client is not None
+        hard = request.mode is not request.mode.SOFT
+
+        def change() -> bool:
+            client.set_power(request.on, hard=hard)
+            return client.powered_on()
+
+        try:
+            now_on = await self._bmc("set_power", change)
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+        if now_on != request.on:
+            return base.Result.busy(2.0)  # the BMC accepted; the power state follows
+        return base.Result.done(powered_on=now_on)
+
+    async def detach(self) -> base.Result:
+        self.backend.forget(self.host.uid)
+        return base.Result.done()
+
+    async def delete(self) -> base.Result:
+        self.backend.forget(self.host.uid)
+        return base.Result.done()

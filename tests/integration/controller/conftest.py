@@ -1,0 +1,259 @@
+"""Fixtures for the controller's integration tests, on the real embedded API server.
+
+``crds`` installs the generated CRDs once; ``namespace`` gives each test its own namespace
+(emptied and deleted afterwards); ``run_controller`` starts the real controller — kopf,
+reconciler, state machine — in a thread against that namespace with a fixture backend the
+test can steer, and stops it at the end. ``api`` is a kubernetes client for the test's own
+reads and writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client import exceptions
+
+from controller.api import crds as api_crds
+from controller.api import types
+from controller.hoststate import backoff
+from controller.hoststate import context as ctx_mod
+from controller.operator import app
+from controller.provisioner import base, fixture
+from lab import kube
+from lab.mgmt import crds as lab_crds
+
+FAST_POLICY = backoff.Policy(base=0.3, cap=2.0)
+FAST_TIMING = ctx_mod.Timing(
+    steady_poll=1.0, unmanaged_poll=2.0, detached_poll=2.0, delayed_poll=2.0
+)
+
+
+@pytest.fixture(scope="session")
+def crds(kubeconfig: Path) -> Path:
+    lab_crds.install(kubeconfig, api_crds.all_crds())
+    return kubeconfig
+
+
+@pytest.fixture
+def api(crds: Path) -> Iterator[client.ApiClient]:
+    api_client = kube.api_client(crds)
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def namespace(api: client.ApiClient) -> Iterator[str]:
+    name = f"ctl-{uuid.uuid4().hex[:8]}"
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": name}})
+    yield name
+    custom = client.CustomObjectsApi(api)
+    hosts = custom.list_namespaced_custom_object(types.GROUP, types.VERSION, name, "baremetalhosts")
+    for item in hosts["items"]:  # the controller is gone: let leftovers go
+        with contextlib.suppress(exceptions.ApiException):
+            custom.patch_namespaced_custom_object(
+                types.GROUP,
+                types.VERSION,
+                name,
+                "baremetalhosts",
+                item["metadata"]["name"],
+                {"metadata": {"finalizers": None}},
+            )
+    core.delete_namespace(name)
+
+
+class Controller:
+    """One controller instance in a thread; ``restart`` keeps the backend (the hardware)."""
+
+    def __init__(self, options: app.Options, backend: base.Factory) -> None:
+        self.options = options
+        self.backend = backend
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop = threading.Event()
+        ready = threading.Event()
+        stop = self._stop
+
+        def main() -> None:
+            asyncio.run(
+                app.serve(self.options, backend=self.backend, stop_flag=stop, ready_flag=ready)
+            )
+
+        self._thread = threading.Thread(target=main, name="controller", daemon=True)
+        self._thread.start()
+        assert ready.wait(30), "the controller did not start within 30 s"
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(30)
+            assert not self._thread.is_alive(), "the controller did not stop within 30 s"
+            self._thread = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def run_controller(crds: Path, namespace: str) -> Iterator[Callable[..., Controller]]:
+    started: list[Controller] = []
+
+    def start(
+        *,
+        backend: base.Factory | None = None,
+        limit: int = 20,
+        delays: fixture.Delays | None = None,
+    ) -> Controller:
+        options = app.Options(
+            namespaces=(namespace,),
+            kubeconfig=crds,
+            metrics_port=None,
+            provisioning_limit=limit,
+            policy=FAST_POLICY,
+            timing=FAST_TIMING,
+        )
+        controller = Controller(
+            options, backend or fixture.FixtureBackend(delays or fixture.Delays())
+        )
+        controller.start()
+        started.append(controller)
+        return controller
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+class Hosts:
+    """Create, read, change and wait for BareMetalHosts and their Secrets in one namespace."""
+
+    def __init__(self, api: client.ApiClient, namespace: str) -> None:
+        self.namespace = namespace
+        self.custom = client.CustomObjectsApi(api)
+        self.core = client.CoreV1Api(api)
+
+    def secret(
+        self, name: str, *, username: str = "admin", password: str = "password", **data: str
+    ) -> None:
+        body = {
+            "metadata": {"name": name},
+            "stringData": {"username": username, "password": password, **data},
+        }
+        try:
+            self.core.create_namespaced_secret(self.namespace, body)
+        except exceptions.ApiException as err:
+            if err.status != 409:
+                raise
+            self.core.replace_namespaced_secret(name, self.namespace, body)
+
+    def create(
+        self, name: str, *, secret: str | None = "bmc", address: str | None = None, **spec: Any
+    ) -> dict[str, Any]:
+        body_spec: dict[str, Any] = {"online": True, "bootMACAddress": "52:54:00:00:00:01", **spec}
+        if address is not None or secret is not None:
+            body_spec["bmc"] = {
+                "address": address or f"redfish+http://127.0.0.1:8000/redfish/v1/Systems/{name}",
+                "credentialsName": secret or "",
+            }
+        if secret is not None:
+            self.secret(secret)
+        body = {
+            "apiVersion": types.API_VERSION,
+            "kind": "BareMetalHost",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "spec": body_spec,
+        }
+        result: dict[str, Any] = self.custom.create_namespaced_custom_object(
+            types.GROUP, types.VERSION, self.namespace, "baremetalhosts", body
+        )
+        return result
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        try:
+            result: dict[str, Any] = self.custom.get_namespaced_custom_object(
+                types.GROUP, types.VERSION, self.namespace, "baremetalhosts", name
+            )
+            return result
+        except exceptions.ApiException as err:
+            if err.status == 404:
+                return None
+            raise
+
+    def patch(self, name: str, body: dict[str, Any]) -> None:
+        self.custom.patch_namespaced_custom_object(
+            types.GROUP, types.VERSION, self.namespace, "baremetalhosts", name, body
+        )
+
+    def delete(self, name: str) -> None:
+        self.custom.delete_namespaced_custom_object(
+            types.GROUP, types.VERSION, self.namespace, "baremetalhosts", name
+        )
+
+    def state(self, name: str) -> str | None:
+        host = self.get(name)
+        if host is None:
+            return None
+        return str(((host.get("status") or {}).get("provisioning") or {}).get("state") or "")
+
+    def wait(
+        self,
+        name: str,
+        check: Callable[[dict[str, Any] | None], bool],
+        *,
+        timeout: float = 30.0,
+        what: str = "",
+    ) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        host = self.get(name)
+        while not check(host):
+            if time.monotonic() > deadline:
+                status = (host or {}).get("status")
+                raise AssertionError(
+                    f"{name}: not {what or 'as expected'} within {timeout}s; status={status}"
+                )
+            time.sleep(0.2)
+            host = self.get(name)
+        return host
+
+    def wait_state(self, name: str, state: str, *, timeout: float = 30.0) -> dict[str, Any]:
+        host = self.wait(
+            name,
+            lambda h: h is not None and status_of(h, "provisioning", "state") == state,
+            timeout=timeout,
+            what=f"in state {state!r}",
+        )
+        assert host is not None
+        return host
+
+    def wait_gone(self, name: str, *, timeout: float = 30.0) -> None:
+        self.wait(name, lambda h: h is None, timeout=timeout, what="deleted")
+
+    def events(self, name: str) -> list[str]:
+        items = self.core.list_namespaced_event(
+            self.namespace, field_selector=f"involvedObject.name={name}"
+        ).items
+        return [e.reason for e in items]
+
+
+def status_of(host: dict[str, Any] | None, *path: str) -> Any:
+    value: Any = (host or {}).get("status") or {}
+    for part in path:
+        value = (value or {}).get(part)
+    return value
+
+
+@pytest.fixture
+def hosts(api: client.ApiClient, namespace: str) -> Hosts:
+    return Hosts(api, namespace)
