@@ -14,7 +14,7 @@ import sys
 
 from lab import errors
 
-NOUNS = ("mgmt", "kubectl", "lab")
+NOUNS = ("mgmt", "kubectl", "lab", "bmc")
 
 
 def parser() -> argparse.ArgumentParser:
