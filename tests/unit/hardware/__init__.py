@@ -1,0 +1,1 @@
+"""Unit tests of the lab's hardware descriptions (``lab.hardware``, ``lab.inventory``)."""

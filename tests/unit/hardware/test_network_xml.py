@@ -1,0 +1,44 @@
+"""The lab networks' libvirt XML: isolated bridges, DHCP range, fixed leases, PXE boot file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from lab.config import load, model
+from lab.hardware import layout, networks
+
+EXAMPLES = Path(__file__).parents[2] / "config-examples"
+
+
+def test_an_isolated_bridge_with_a_fixed_lease_per_nic() -> None:
+    lab = load.load(None, name="x", hosts=3)
+    net = lab.network(model.NetworkName.PROVISIONING)
+    root = ET.fromstring(networks.xml(lab, net))
+    assert root.find("forward") is None  # no NAT, no route out of the lab
+    assert root.find("bridge").get("name") == layout.bridge(net.name)  # type: ignore[union-attr]
+    ip = root.find("ip")
+    assert ip is not None and ip.get("address") == "172.22.0.1"
+    leases = [(h.get("mac"), h.get("ip")) for h in root.findall("ip/dhcp/host")]
+    assert leases == [(host.nics[0].mac, f"172.22.0.{10 + i}") for i, host in enumerate(lab.hosts)]
+    assert root.find("ip/dhcp/bootp") is None
+
+
+def test_pxe_settings_become_tftp_root_and_bootp_file() -> None:
+    lab = load.load(EXAMPLES / "valid-full.yaml", name="x")
+    root = ET.fromstring(networks.xml(lab, lab.network(model.NetworkName.PROVISIONING)))
+    assert root.find("ip/tftp").get("root") == "/srv/tftp"  # type: ignore[union-attr]
+    assert root.find("ip/dhcp/bootp").get("file") == "boot.ipxe"  # type: ignore[union-attr]
+    external = ET.fromstring(networks.xml(lab, lab.network(model.NetworkName.EXTERNAL)))
+    assert external.find("ip/dhcp/bootp") is None
+
+
+def test_interface_names_fit_the_kernel_and_differ_between_labs() -> None:
+    names = {
+        layout.veth_host(lab, net)
+        for lab in ("a", "b", "a-much-longer-x")
+        for net in model.NetworkName
+    }
+    assert len(names) == 6
+    assert all(len(name) <= 15 for name in names)
+    assert all(len(layout.bridge(net)) <= 15 for net in model.NetworkName)
