@@ -128,11 +128,18 @@ async def available(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if _drop_inspect(host):
         return outcomes.Advance(State.INSPECTING)
     if needs_provisioning(host):
-        # A host back here after a failed deployment keeps its error (and count) so the
-        # next attempt waits out the backoff.
-        return outcomes.Advance(
-            State.PROVISIONING, reset_errors=host.status.error_type is types.ErrorType.NONE
+        if host.status.error_type is types.ErrorType.NONE:
+            return outcomes.Advance(State.PROVISIONING)
+        # Back after a failed deployment: try again, keeping the count so the next failure
+        # backs off longer.
+        retry = Changes(
+            status={
+                "error_type": types.ErrorType.NONE,
+                "error_message": "",
+                "operational_status": types.OperationalStatus.OK,
+            }
         )
+        return outcomes.Advance(State.PROVISIONING, changes=retry, reset_errors=False)
     return await power.manage(ctx)
 
 

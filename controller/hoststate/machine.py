@@ -59,6 +59,6 @@ def transitions() -> list[tuple[types.ProvisioningState, types.ProvisioningState
     edges += [(state, to, "deletion, giving up") for state, to in guards.GIVE_UP_EDGES.items()]
     edges += [
         (state, types.ProvisioningState.DELETING, "deletion, detached")
-        for state in guards.DETACH_STATES
+        for state in sorted(guards.DETACH_STATES)
     ]
     return edges

@@ -194,38 +194,11 @@ class Reconciler:
         return await self.client.get_secret(namespace, name)
 
     async def _access(self, host: api_host.Host) -> tuple[base.Provisioner | None, str, str]:
-        """The host's provisioner, its credentials' version, or why there is none."""
         if host.status.state in NO_ACCESS_STATES:
             return None, "", ""
-        try:
-            address = access.parse(host.spec.bmc_address)
-            if address.needs_boot_mac and not host.spec.boot_mac:
-                raise bmc_errors.BMCError(
-                    f"BMC driver {address.driver.scheme} boots from the network and needs "
-                    "spec.bootMACAddress; set it"
-                )
-            secret = (
-                await self._secret(host.namespace, host.spec.credentials_name)
-                if host.spec.credentials_name
-                else None
-            )
-            if secret is None:
-                raise credentials.missing_secret(host.spec.credentials_name, host.namespace)
-            creds = credentials.from_secret(secret)
-        except bmc_errors.BMCError as err:
-            return None, "", str(err)
-        logs.redact(creds.credentials.password)
-        data = base.HostData(
-            key=host.key,
-            uid=host.uid,
-            address=address,
-            credentials=creds.credentials,
-            boot_mac=host.spec.boot_mac,
-            boot_mode=host.spec.boot_mode,
-            verify_certificates=not host.spec.disable_certificate_verification,
-            provisioning_id=host.status.provisioning_id,
-        )
-        return self.backend.build(data), creds.version, ""
+        name = host.spec.credentials_name
+        secret = await self._secret(host.namespace, name) if name else None
+        return build_access(host, secret, self.backend)
 
     async def _reconcile(self, key: str) -> None:
         body = self.bodies.get(key)
@@ -320,6 +293,36 @@ class Reconciler:
         }
         with contextlib.suppress(kube.KubeError):
             await self.client.post_event(host.namespace, event)
+
+
+def build_access(
+    host: api_host.Host, secret: Mapping[str, Any] | None, backend: base.Factory
+) -> tuple[base.Provisioner | None, str, str]:
+    """The host's provisioner and its credentials' version, or None and why there is none."""
+    try:
+        address = access.parse(host.spec.bmc_address)
+        if address.needs_boot_mac and not host.spec.boot_mac:
+            raise bmc_errors.BMCError(
+                f"BMC driver {address.driver.scheme} boots from the network and needs "
+                "spec.bootMACAddress; set it"
+            )
+        if secret is None:
+            raise credentials.missing_secret(host.spec.credentials_name, host.namespace)
+        creds = credentials.from_secret(secret)
+    except bmc_errors.BMCError as err:
+        return None, "", str(err)
+    logs.redact(creds.credentials.password)
+    data = base.HostData(
+        key=host.key,
+        uid=host.uid,
+        address=address,
+        credentials=creds.credentials,
+        boot_mac=host.spec.boot_mac,
+        boot_mode=host.spec.boot_mode,
+        verify_certificates=not host.spec.disable_certificate_verification,
+        provisioning_id=host.status.provisioning_id,
+    )
+    return backend.build(data), creds.version, ""
 
 
 def _owner(host: api_host.Host) -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""An in-memory driver for the state machine: reconcile a host body until a condition holds.
+
+Unit tests use it instead of an API server: ``Sim.step`` does what the operator does —
+build the context (address, credentials, fixture provisioner), run ``machine.reconcile``,
+``writer.apply`` — and then applies the ``Write`` to the body the way the API server would.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from controller.api import host as api_host
+from controller.api import types
+from controller.hoststate import backoff, capacity, machine, writer
+from controller.hoststate import context as ctx_mod
+from controller.operator import reconciler
+from controller.provisioner import fixture
+
+Body = dict[str, Any]
+_uids = itertools.count(1)
+
+
+def secret(password: str = "password", username: str = "admin", version: str = "1") -> Body:
+    enc = {
+        k: base64.b64encode(v.encode()).decode()
+        for k, v in (("username", username), ("password", password))
+    }
+    return {"metadata": {"name": "bmc", "namespace": "ns", "resourceVersion": version}, "data": enc}
+
+
+def body(name: str = "node", **spec: Any) -> Body:
+    full_spec: dict[str, Any] = {
+        "online": True,
+        "bootMACAddress": "52:54:00:00:00:01",
+        "bmc": {
+            "address": "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1",
+            "credentialsName": "bmc",
+        },
+    }
+    full_spec.update(spec)
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "ns",
+            "uid": f"uid-{next(_uids)}",
+            "generation": 1,
+            "resourceVersion": "1",
+            "annotations": {},
+            "finalizers": [],
+        },
+        "spec": full_spec,
+    }
+
+
+class Sim:
+    def __init__(self, backend: fixture.FixtureBackend | None = None, *, limit: int = 20) -> None:
+        self.backend = backend or fixture.FixtureBackend()
+        self.slots = capacity.Capacity(limit)
+        self.secret: Body | None = secret()
+        self.writes: list[writer.Write] = []
+        self.clock = 0
+
+    async def step(self, obj: Body) -> writer.Write:
+        host = api_host.parse(obj)
+        if host.status.state in reconciler.NO_ACCESS_STATES:
+            provisioner, version, problem = None, "", ""
+        else:
+            provisioner, version, problem = reconciler.build_access(host, self.secret, self.backend)
+        ctx = ctx_mod.Context(
+            host=host,
+            provisioner=provisioner,
+            credentials_version=version,
+            access_error=problem,
+            capacity=self.slots,
+            timing=ctx_mod.Timing(),
+        )
+        outcome = await machine.reconcile(ctx)
+        self.clock += 1
+        write = writer.apply(
+            host, outcome, now=f"2030-01-01T00:00:{self.clock % 60:02d}Z", policy=backoff.Policy()
+        )
+        self._apply(obj, write)
+        self.writes.append(write)
+        return write
+
+    def _apply(self, obj: Body, write: writer.Write) -> None:
+        meta = obj["metadata"]
+        if write.add_finalizer:
+            meta["finalizers"].append(types.FINALIZER)
+        if write.remove_finalizer:
+            meta["finalizers"].remove(types.FINALIZER)
+            if meta.get("deletionTimestamp"):
+                meta["gone"] = True
+        for key in write.remove_annotations:
+            meta["annotations"].pop(key, None)
+        if write.status is not None:
+            status = {
+                k: v for k, v in api_host.status_to_json(write.status).items() if v is not None
+            }
+            status["provisioning"] = {
+                k: v for k, v in status["provisioning"].items() if v is not None
+            }
+            obj["status"] = copy.deepcopy(status)
+            if write.status.state in capacity.SLOT_STATES:
+                self.slots.hold(f"ns/{meta['name']}")
+            else:
+                self.slots.release(f"ns/{meta['name']}")
+
+    async def run_until(self, obj: Body, done: Callable[[Body], bool], *, steps: int = 40) -> Body:
+        for _ in range(steps):
+            if done(obj):
+                return obj
+            await self.step(obj)
+        raise AssertionError(f"not reached in {steps} steps: {obj.get('status')}")
+
+    async def to_state(self, obj: Body, state: str, *, steps: int = 40) -> Body:
+        return await self.run_until(obj, lambda o: state_of(o) == state, steps=steps)
+
+
+def state_of(obj: Body) -> str:
+    return str(((obj.get("status") or {}).get("provisioning") or {}).get("state") or "")
+
+
+def status(obj: Body, key: str) -> Any:
+    return (obj.get("status") or {}).get(key)
