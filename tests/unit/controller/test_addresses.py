@@ -79,7 +79,7 @@ P = errors.AddressProblem
         ),
     ],
 )
-def test_valid_addresses(
+def test_valid_addresses(  # noqa: PLR0917 - one parameter per table column
     address: str,
     scheme: str,
     host: str,

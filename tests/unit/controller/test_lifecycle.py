@@ -4,6 +4,7 @@ from every state (with the fixture backend holding each state open)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_normal_path_visits_every_provisioning_state(sim: harness.Sim) -> None:
     obj = harness.body()
 
     async def go() -> None:
-        seen = []
+        seen: list[str] = []
         obj["spec"]["image"] = IMAGE
         for _ in range(30):
             await sim.step(obj)
@@ -126,7 +127,7 @@ def test_deletion_from_every_state_powers_off_and_releases(state: str) -> None:
     now = [0.0]
     backend = fixture.FixtureBackend(clock=lambda: now[0])
     sim = harness.Sim(backend)
-    spec: dict[str, object] = {}
+    spec: dict[str, Any] = {}
     if state == "externally provisioned":
         spec["externallyProvisioned"] = True
     if state == "provisioned":
