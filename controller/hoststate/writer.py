@@ -115,6 +115,9 @@ def apply(
     rng: random.Random | None = None,
 ) -> Write:
     old = host.status
+    if isinstance(outcome, outcomes.Wait) and outcome.after is None and not outcome.changes.status:
+        # Idle (e.g. paused): nothing is written, not even the finalizer.
+        return Write(status=None, remove_annotations=frozenset(), notes=outcome.changes.notes)
     add_finalizer = not host.deleting and types.FINALIZER not in host.finalizers
     if isinstance(outcome, outcomes.Released):
         return Write(status=None, remove_finalizer=types.FINALIZER in host.finalizers)
@@ -178,8 +181,6 @@ def apply(
     else:
         status = dataclasses.replace(status, conditions=conditions(status, host.generation, now))
         new_status = dataclasses.replace(status, last_updated=now)
-    if isinstance(outcome, outcomes.Wait) and outcome.after is None and new_status is None:
-        add_finalizer = False  # an idle (e.g. paused) host is left untouched
     return Write(
         status=new_status,
         add_finalizer=add_finalizer,

@@ -1,0 +1,61 @@
+"""The provisioning limit parks extra hosts as delayed and lets them in as slots free; a new
+controller (a fresh Sim) over the same hardware resumes without repeating finished steps."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from controller.provisioner import fixture
+from tests.unit.controller import harness
+
+
+def run(coro: Any) -> None:
+    asyncio.run(coro)
+
+
+def test_limit_parks_extra_hosts_as_delayed() -> None:
+    now = [0.0]
+    backend = fixture.FixtureBackend(fixture.Delays(inspect=10), clock=lambda: now[0])
+    sim = harness.Sim(backend, limit=2)
+    objs = [harness.body(name=f"n{i}") for i in range(4)]
+
+    async def go() -> None:
+        for _ in range(4):
+            for obj in objs:
+                await sim.step(obj)
+        states = sorted((harness.state_of(o), harness.status(o, "operationalStatus")) for o in objs)
+        assert states == [
+            ("inspecting", "OK"),
+            ("inspecting", "OK"),
+            ("registering", "delayed"),
+            ("registering", "delayed"),
+        ]
+        assert sim.slots.used == 2
+        now[0] += 11
+        for _ in range(12):
+            for obj in objs:
+                await sim.step(obj)
+            now[0] += 11
+        assert all(harness.state_of(o) == "available" for o in objs)
+        assert sim.slots.used == 0
+
+    run(go())
+
+
+def test_restarted_controller_does_not_repeat_a_finished_step() -> None:
+    now = [0.0]
+    backend = fixture.FixtureBackend(fixture.Delays(inspect=5), clock=lambda: now[0])
+    obj = harness.body()
+
+    async def go() -> None:
+        first = harness.Sim(backend)
+        await first.to_state(obj, "inspecting")
+        await first.step(obj)  # inspection running
+        now[0] += 6  # it finishes while no controller runs
+        second = harness.Sim(backend)
+        await second.to_state(obj, "available")
+        assert backend.completed("ns/node", fixture.Op.INSPECT) == 1
+        assert backend.completed("ns/node", fixture.Op.REGISTER) == 1
+
+    run(go())
