@@ -1,0 +1,76 @@
+"""``metallab up`` as ordered actions: the order, one progress line each, and what a failure
+tears down (a lab this ``up`` created, unless retained; never a lab that was already up).
+The actions are faked here; tests/e2e runs the real ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab import errors
+from lab import up as lifecycle
+
+
+def test_the_full_order_puts_the_cluster_before_the_hardware_and_the_inventory_last() -> None:
+    titles = [a.title for a in lifecycle.actions(lifecycle.Options())]
+    assert titles[:4] == [
+        "Checking the lab file",
+        "Choosing VM acceleration",
+        "Starting the management cluster",
+        "Installing the Metal3 CRDs",
+    ]
+    assert titles[-2:] == ["Starting BMCs", "Writing the inventory"]
+    hardware = [a.title for a in lifecycle.actions(lifecycle.Options(hardware_only=True))]
+    assert "Starting the management cluster" not in hardware
+    assert hardware[-1] == "Writing the inventory"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """Replace the actions with two that succeed and one that fails; record downs."""
+    monkeypatch.setenv("METALLAB_HOME", str(tmp_path))
+    calls: list[str] = []
+
+    def ok(_ctx: lifecycle.Context) -> None:
+        calls.append("ok")
+
+    def broken(_ctx: lifecycle.Context) -> None:
+        raise errors.LabError("the disk is on fire", fix="call the fire brigade")
+
+    monkeypatch.setattr(
+        lifecycle,
+        "actions",
+        lambda _options: [
+            lifecycle.Action("First", ok),
+            lifecycle.Action("Second", ok),
+            lifecycle.Action("Third", broken),
+        ],
+    )
+    monkeypatch.setattr(lifecycle, "down", lambda name, progress: calls.append(f"down {name}"))
+    return calls
+
+
+def test_a_failure_prints_a_cross_and_tears_down_a_new_lab(fake: list[str]) -> None:
+    lines: list[str] = []
+    with pytest.raises(errors.LabError, match="on fire"):
+        lifecycle.up(lifecycle.Options(name="new"), progress=lines.append)
+    assert fake == ["ok", "ok", "down new"]
+    assert lines[0].startswith("✓ First (") and lines[1].startswith("✓ Second (")
+    assert lines[2].startswith("✗ Third (")
+
+
+def test_retain_keeps_what_was_made(fake: list[str]) -> None:
+    with pytest.raises(errors.LabError):
+        lifecycle.up(lifecycle.Options(name="kept", retain=True), progress=lambda _l: None)
+    assert fake == ["ok", "ok"]
+
+
+def test_a_lab_that_was_already_up_is_not_torn_down(fake: list[str], tmp_path: Path) -> None:
+    state = tmp_path / "labs" / "old"
+    state.mkdir(parents=True)
+    (state / "lab.json").write_text("{}")
+    with pytest.raises(errors.LabError):
+        lifecycle.up(lifecycle.Options(name="old"), progress=lambda _l: None)
+    assert fake == ["ok", "ok"]
