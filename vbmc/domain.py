@@ -63,27 +63,36 @@ class Domain:
         self.uri = uri
         self.name = name
         self._conn: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the connection handle
+        self._boot_lock = threading.Lock()  # guards the boot flags and the one-time revert
         self._one_shot_restore: BootSetting | None = None
         self._flags = BootSetting(BootDevice.DISK)
 
-    def _call(self, action: Callable[[Any], _T]) -> _T:
+    def _connection(self) -> Any:
         with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self._conn is None:
-                        self._conn = libvirt.open(self.uri)
-                    return action(self._conn.lookupByName(self.name))
-                except libvirt.libvirtError as err:
-                    stale = self._conn is not None and not _alive(self._conn)
-                    if stale and attempt == 1:
-                        log.warning("libvirt connection to %s lost; reconnecting", self.uri)
-                        self._conn = None
-                        continue
-                    raise DomainError(
-                        f"libvirt domain {self.name} at {self.uri}: {err}",
-                        fix="check that the lab's libvirtd runs and the domain exists",
-                    ) from err
+            if self._conn is None:
+                self._conn = libvirt.open(self.uri)
+            return self._conn
+
+    def _call(self, action: Callable[[Any], _T]) -> _T:
+        """Run ``action`` on the domain; libvirt connections are thread-safe, so a slow call
+        (destroy takes about a second) never blocks a concurrent status query."""
+        for attempt in (1, 2):
+            conn = None
+            try:
+                conn = self._connection()
+                return action(conn.lookupByName(self.name))
+            except libvirt.libvirtError as err:
+                if attempt == 1 and conn is not None and not _alive(conn):
+                    log.warning("libvirt connection to %s lost; reconnecting", self.uri)
+                    with self._lock:
+                        if self._conn is conn:
+                            self._conn = None
+                    continue
+                raise DomainError(
+                    f"libvirt domain {self.name} at {self.uri}: {err}",
+                    fix="check that the lab's libvirtd runs and the domain exists",
+                ) from err
         raise AssertionError("unreachable")
 
     def uuid(self) -> str:
@@ -118,19 +127,25 @@ class Domain:
     def _start_if_off(self, dom: Any) -> None:
         if dom.isActive():
             return
-        dom.create()
-        if self._one_shot_restore is not None:
-            restore, self._one_shot_restore = self._one_shot_restore, None
-            self._write_boot(dom, restore.device)
-            self._flags = restore
+        with self._boot_lock:
+            dom.create()
+            if self._one_shot_restore is not None:
+                restore, self._one_shot_restore = self._one_shot_restore, None
+                self._write_boot(dom, restore.device)
+                self._flags = restore
 
     def boot(self) -> BootSetting:
         """The device the next boot uses, with the flags last set through the BMC."""
-        device = self._call(_first_boot_device)
-        return dataclasses.replace(self._flags, device=device)
+        with self._boot_lock:
+            device = self._call(_first_boot_device)
+            return dataclasses.replace(self._flags, device=device)
 
     def set_boot(self, setting: BootSetting) -> None:
         def apply(dom: Any) -> None:
+            with self._boot_lock:
+                _apply(dom)
+
+        def _apply(dom: Any) -> None:
             if setting.persistent:
                 self._one_shot_restore = None
             elif self._one_shot_restore is None:

@@ -10,14 +10,17 @@ keeps its sessions in class-level state.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyghmi.ipmi.bmc as pyghmi_bmc
 
-from vbmc import domain, faults
+from vbmc import domain, errors, faults
 from vbmc.ipmi import session as ipmi_session
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,20 @@ class VirtualBmc(pyghmi_bmc.Bmc):  # type: ignore[misc]
         )
         self.firmwaremajor, self.firmwareminor = 0, 1
         self.ipmiversion = 0x02  # BCD "2.0"
+        self._power_actions: queue.Queue[Callable[[], None]] = queue.Queue()
+        threading.Thread(target=self._run_power_actions, name="power", daemon=True).start()
+
+    def _run_power_actions(self) -> None:
+        """Power changes take seconds under libvirt; like a real BMC we answer at once and
+        carry them out here, one at a time, so the IPMI loop keeps answering meanwhile."""
+        while True:
+            action = self._power_actions.get()
+            try:
+                action()
+            except errors.VbmcError as err:
+                log.error("%s: %s failed: %s", self.host, action.__name__, err)
+            except Exception:
+                log.exception("%s: %s failed", self.host, action.__name__)
 
     def unresponsive(self) -> bool:
         fault = self._faults.current()
@@ -185,8 +202,10 @@ class VirtualBmc(pyghmi_bmc.Bmc):  # type: ignore[misc]
         if fault is not None and fault.kind is faults.FaultKind.IGNORE_POWER:
             log.info("%s: fault ignore-power: ignoring chassis control %d", self.host, directive)
             return OK, []
+        if directive in (2, 3) and not self.chassis.is_on():
+            return NOT_IN_PRESENT_STATE, []
         log.info("%s: chassis control %d (%s)", self.host, directive, action.__name__)
-        action()
+        self._power_actions.put(action)
         return OK, []
 
     def set_boot_options(self, data: list[int]) -> tuple[int, list[int]]:

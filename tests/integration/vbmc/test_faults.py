@@ -74,10 +74,18 @@ class TestIpmi:
         _set(bmcs, "ipmi0", "ignore-power")
         accepted = clients.ipmitool(bmcs.ipmi, "power", "on")
         assert accepted.returncode == 0, accepted.stderr
+        # Power commands run just after the answer; give an ignored one time to (not) happen.
+        time.sleep(3)
         assert not libvirt_conn.lookupByName(bmcs.ipmi.domain).isActive()
+        log = (bmcs.state_dir / "bmc" / "ipmi-ipmi0" / "log").read_text()
+        assert "fault ignore-power: ignoring chassis control 1" in log
         _set(bmcs, "ipmi0", "clear")
         assert clients.ipmitool(bmcs.ipmi, "power", "on").returncode == 0
-        assert libvirt_conn.lookupByName(bmcs.ipmi.domain).isActive()
+        clients.wait_for(
+            lambda: libvirt_conn.lookupByName(bmcs.ipmi.domain).isActive(),
+            bool,
+            what="power on after the fault cleared",
+        )
         power_off(libvirt_conn, bmcs.ipmi.domain)
 
 

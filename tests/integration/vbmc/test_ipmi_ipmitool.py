@@ -1,7 +1,8 @@
 """The IPMI BMC driven by real ``ipmitool -I lanplus``: power, boot device, info, credentials.
 
 Each power or boot command is checked against the libvirt domain itself, not only against what
-the BMC answers.
+the BMC answers. Power commands are answered at once and carried out right after (as on real
+BMCs), so the checks wait, bounded, for the domain to get there.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def _active(conn: libvirt.virConnect, domain: str) -> bool:
     return bool(conn.lookupByName(domain).isActive())
 
 
+def _wait_active(conn: libvirt.virConnect, domain: str, want: bool) -> None:
+    clients.wait_for(
+        lambda: _active(conn, domain), lambda active: active == want, what=f"{domain} on={want}"
+    )
+
+
 def _boot_devs(conn: libvirt.virConnect, domain: str) -> list[str]:
     xml = conn.lookupByName(domain).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     return [b.get("dev", "") for b in ET.fromstring(xml).findall("./os/boot")]
@@ -29,12 +36,13 @@ def test_power_on_status_off(bmcs: Bmcs, libvirt_conn: libvirt.virConnect) -> No
     assert clients.ipmitool(bmcs.ipmi, "power", "status").stdout.strip() == "Chassis Power is off"
     on = clients.ipmitool(bmcs.ipmi, "power", "on")
     assert on.returncode == 0, on.stderr
-    assert _active(libvirt_conn, domain)
+    _wait_active(libvirt_conn, domain, True)
     assert clients.ipmitool(bmcs.ipmi, "power", "status").stdout.strip() == "Chassis Power is on"
     assert "System Power         : on" in clients.ipmitool(bmcs.ipmi, "chassis", "status").stdout
     off = clients.ipmitool(bmcs.ipmi, "power", "off")
     assert off.returncode == 0, off.stderr
-    assert not _active(libvirt_conn, domain)
+    _wait_active(libvirt_conn, domain, False)
+    assert clients.ipmitool(bmcs.ipmi, "power", "status").stdout.strip() == "Chassis Power is off"
 
 
 def test_power_cycle_restarts_the_qemu_process(
@@ -46,9 +54,12 @@ def test_power_cycle_restarts_the_qemu_process(
     before = dom.ID()
     cycle = clients.ipmitool(bmcs.ipmi, "power", "cycle")
     assert cycle.returncode == 0, cycle.stderr
-    after = libvirt_conn.lookupByName(bmcs.ipmi.domain)  # a fresh handle: IDs are cached
-    assert after.isActive()
-    assert after.ID() != before
+    # A fresh handle each time: a virDomain caches its ID; -1 while the domain is off.
+    clients.wait_for(
+        lambda: libvirt_conn.lookupByName(bmcs.ipmi.domain).ID(),
+        lambda now: now not in (before, -1),
+        what="the domain to run in a new QEMU process",
+    )
     power_off(libvirt_conn, bmcs.ipmi.domain)
 
 
@@ -89,10 +100,15 @@ def test_one_time_bootdev_reverts_after_the_next_power_on(
         in clients.ipmitool(bmcs.ipmi, "chassis", "bootparam", "get", "5").stdout
     )
     clients.ipmitool(bmcs.ipmi, "power", "on")
+    _wait_active(libvirt_conn, bmcs.ipmi.domain, True)
     dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
     live = [b.get("dev") for b in ET.fromstring(dom.XMLDesc()).findall("./os/boot")]
     assert live[0] == "cdrom", "the running guest boots the one-time device"
-    assert _boot_devs(libvirt_conn, bmcs.ipmi.domain)[0] == "hd", "the next boot is disk again"
+    clients.wait_for(
+        lambda: _boot_devs(libvirt_conn, bmcs.ipmi.domain)[0],
+        lambda first: first == "hd",
+        what="the next boot to be disk again",
+    )
     power_off(libvirt_conn, bmcs.ipmi.domain)
 
 

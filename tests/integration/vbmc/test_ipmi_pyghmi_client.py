@@ -24,7 +24,7 @@ try:
     ipmi = command.Command(bmc="127.0.0.1", userid=user, password=password, port=int(port))
     if action == "drive":
         out = {"before": ipmi.get_power()["powerstate"]}
-        ipmi.set_power("on", wait=False)
+        ipmi.set_power("on", wait=60)  # the client polls until the BMC reports "on"
         out["after"] = ipmi.get_power()["powerstate"]
         ipmi.set_bootdev("network", persist=True)
         out["bootdev"] = ipmi.get_bootdev()
