@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -27,13 +29,17 @@ log = logging.getLogger("metallab.supervisor")
 MAX_RESTARTS = 20  # within RESTART_WINDOW seconds, then the component is left down
 RESTART_WINDOW = 600.0
 BACKOFF_CAP = 5.0
+READY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
 class Component:
+    """One supervised process; the next component starts once ``ready_url`` answers 200."""
+
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    ready_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,8 @@ class _Supervisor:
         signal.signal(signal.SIGINT, self._on_term)
         for component in self.plan.components:
             self._start(component)
-        self._write_status()
+            self._write_status()
+            self._await_ready(component)
         while not self.stopping:
             for component in self.plan.components:
                 if component.name not in self.failed and not self.stopping:
@@ -145,12 +152,35 @@ class _Supervisor:
         for component in reversed(self.plan.components):
             child = self.children.pop(component.name, None)
             if child is not None:
-                process.terminate(child.pid, grace=15.0)
+                process.terminate(child.pid, grace=10.0)
                 child.wait(timeout=5)
                 log.info("stopped %s", component.name)
             (self.directory / f"{component.name}.pid").unlink(missing_ok=True)
         status_path(self.directory).unlink(missing_ok=True)
         return 0
+
+    def _await_ready(self, component: Component) -> None:
+        """Hold back the next component until this one serves (bounded by READY_TIMEOUT)."""
+        if not component.ready_url:
+            return
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # loopback only; readiness, not trust
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self.stopping and time.monotonic() < deadline:
+            child = self.children.get(component.name)
+            if child is None or child.poll() is not None:
+                return  # crashed: the main loop restarts it and reports the restart
+            try:
+                with urllib.request.urlopen(component.ready_url, timeout=2, context=context) as r:
+                    if r.status == 200:
+                        return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        log.warning(
+            "%s not ready after %.0fs; starting the rest anyway", component.name, READY_TIMEOUT
+        )
 
     def _on_term(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

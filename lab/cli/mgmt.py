@@ -79,8 +79,8 @@ def _status(args: argparse.Namespace) -> int:
     components = state.get("components")
     if isinstance(components, dict):
         for name, info in components.items():
-            pid, restarts, state = info.get("pid"), info.get("restarts"), info.get("state")
-            print(f"  {name:<24} pid={pid} restarts={restarts} {state}")
+            pid, restarts, health = info.get("pid"), info.get("restarts"), info.get("state")
+            print(f"  {name:<24} pid={pid} restarts={restarts} {health}")
     return 0 if state.get("ready") else 3
 
 

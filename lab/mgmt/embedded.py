@@ -8,6 +8,7 @@ kept across ``down``/``up`` and removed only by ``down --wipe``. Called by ``lab
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -128,6 +129,7 @@ def _plan(
             "--quota-backend-bytes=2147483648",
             "--log-level=warn",
         ],
+        ready_url=f"{etcd_url}/health",
     )
     apiserver = supervisor.Component(
         "kube-apiserver",
@@ -150,6 +152,7 @@ def _plan(
             "--profiling=false",
             "--v=1",
         ],
+        ready_url=f"https://127.0.0.1:{p['apiserver']}/readyz",
     )
     controller_manager = supervisor.Component(
         "kube-controller-manager",
@@ -161,7 +164,7 @@ def _plan(
             f"--controllers={','.join(CONTROLLERS)}",
             f"--service-account-private-key-file={creds.service_account.key}",
             f"--root-ca-file={creds.ca.cert}",
-            "--use-service-account-credentials=false",
+            "--use-service-account-credentials=true",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             f"--secure-port={p['controller-manager']}",
@@ -173,12 +176,17 @@ def _plan(
     return supervisor.Plan([etcd, apiserver, controller_manager], str(layout.run))
 
 
-def _tail(path: Path, lines: int = 3) -> str:
+_ERROR_LINE = re.compile(r'^[EF]\d{4} |"level":"(error|fatal|panic)"|^panic:|^Error:')
+
+
+def _tail(path: Path) -> str:
+    """The last error a component logged (klog E/F, etcd's JSON levels), else the last line."""
     try:
-        text = path.read_text(errors="replace").strip().splitlines()
+        lines = path.read_text(errors="replace").strip().splitlines()
     except OSError:
-        return ""
-    return " | ".join(line.strip()[:300] for line in text[-lines:])
+        return "(no log)"
+    errors_only = [line for line in lines if _ERROR_LINE.search(line)]
+    return (errors_only or lines or ["(empty log)"])[-1].strip()[:400]
 
 
 def _abort_on_crash(layout: Layout) -> None:
@@ -192,7 +200,7 @@ def _abort_on_crash(layout: Layout) -> None:
         restarts = state.get("restarts")
         if isinstance(restarts, int) and restarts > 0:
             log_path = layout.run / f"{name}.log"
-            process.stop(layout.supervisor_pid)
+            process.stop(layout.supervisor_pid, grace=45.0)
             hint = (
                 f"if etcd's data is corrupt, move {layout.etcd_data} aside "
                 "or erase it with `metallab mgmt down --wipe`"

@@ -38,7 +38,7 @@ def check_answers(kubeconfig: Path) -> str:
     except Exception as err:  # urllib3 and ApiException alike: the cluster did not answer
         raise errors.LabError(
             f"the cluster in {kubeconfig} ({api.configuration.host}) does not answer: "
-            f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
+            f"{getattr(err, 'reason', None) or err}".splitlines()[0][:300],
             fix="start that cluster or fix the kubeconfig, or use `--provider embedded`",
         ) from err
     finally:
