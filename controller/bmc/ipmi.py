@@ -9,8 +9,8 @@ process only ever acts as a client (BMCs run in their own processes), so the pin
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import threading
 from typing import Any
 
 from pyghmi import exceptions as pyghmi_errors
@@ -20,6 +20,8 @@ from pyghmi.ipmi.private import session
 from controller.bmc import access, credentials, errors
 
 BOOT_DEVICES = {"pxe": "network", "disk": "hd", "cdrom": "optical"}
+_commands: dict[tuple[str, int, str, str], command.Command] = {}
+_locks: dict[tuple[str, int, str], threading.Lock] = {}
 
 
 @functools.cache
@@ -44,14 +46,19 @@ class IpmiClient:
         self._creds = creds
         self._timeout = timeout
 
+    def _key(self) -> tuple[str, int, str, str]:
+        return (self.address.host, self.address.port, self._creds.username, self._creds.password)
+
     def _command(self) -> command.Command:
+        cached = _commands.get(self._key())
+        if cached is not None:
+            return cached
         try:
-            return command.Command(
+            cmd = command.Command(
                 bmc=self.address.host,
                 userid=self._creds.username,
                 password=self._creds.password,
                 port=self.address.port,
-                keepalive=False,
             )
         except pyghmi_errors.IpmiException as err:
             text = str(err)
@@ -60,17 +67,22 @@ class IpmiClient:
                     f"IPMI BMC at {self.address.netloc} did not answer: {text}"
                 ) from err
             raise errors.BMCRefused(f"IPMI BMC at {self.address.netloc} refused: {text}") from err
+        _commands[self._key()] = cmd
+        return cmd
 
     def _run(self, action: str, *args: Any, **kwargs: Any) -> Any:
-        cmd = self._command()
-        try:
-            return getattr(cmd, action)(*args, **kwargs)
-        except pyghmi_errors.IpmiException as err:
-            raise errors.BMCRefused(f"IPMI BMC at {self.address.netloc}: {action}: {err}") from err
-        finally:
-            # Logging out of a broken session fails; there is nothing left to clean up then.
-            with contextlib.suppress(Exception):
-                cmd.ipmi_session.logout()
+        # One logged-in Command per BMC and user, reused: a second Command for the same BMC
+        # shares pyghmi's session and hangs, and reuse saves a login per call. The lock keeps
+        # threads from interleaving on that session.
+        with _locks.setdefault(self._key()[:3], threading.Lock()):
+            cmd = self._command()
+            try:
+                return getattr(cmd, action)(*args, **kwargs)
+            except pyghmi_errors.IpmiException as err:
+                _commands.pop(self._key(), None)  # log in afresh next time
+                raise errors.BMCRefused(
+                    f"IPMI BMC at {self.address.netloc} refused {action}: {err}"
+                ) from err
 
     def powered_on(self) -> bool:
         return bool(self._run("get_power")["powerstate"] == "on")

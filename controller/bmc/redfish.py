@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import sushy
+from sushy import auth as sushy_auth
 from sushy import exceptions as sushy_errors
 
 from controller.bmc import access, credentials, errors
@@ -35,6 +36,14 @@ def _translated(address: access.Address) -> Iterator[None]:
         raise errors.BMCRefused(f"Redfish BMC at {address.netloc}: {err}") from err
 
 
+@contextlib.contextmanager
+def _optional() -> Iterator[None]:
+    with contextlib.suppress(
+        sushy_errors.MissingAttributeError, sushy_errors.ResourceNotFoundError
+    ):
+        yield
+
+
 class RedfishClient:
     def __init__(
         self,
@@ -53,10 +62,11 @@ class RedfishClient:
 
     def _call(self, action: Callable[[Any], T]) -> T:
         with _translated(self.address):
+            # Basic auth on every request: one round trip per call, no session bookkeeping,
+            # and every Redfish service accepts it.
             root = sushy.Sushy(
                 self.address.base_url,
-                username=self._creds.username,
-                password=self._creds.password,
+                auth=sushy_auth.BasicAuth(self._creds.username, self._creds.password),
                 verify=self._verify,
                 read_timeout=self._timeout,
                 connect_timeout=self._timeout,
@@ -102,22 +112,10 @@ class RedfishClient:
         """Hardware details (Metal3's HardwareDetails shape) from the System resource."""
 
         def read(system: Any) -> dict[str, Any]:
-            nics = []
-            for eth in system.ethernet_interfaces.get_members():
-                if eth.mac_address:
-                    nics.append(
-                        {
-                            "name": str(eth.identity),
-                            "mac": str(eth.mac_address).lower(),
-                            "speedGbps": int((eth.speed_mbps or 0) // 1000),
-                        }
-                    )
-            cpus = system.processors.summary
-            memory = system.memory_summary
             details: dict[str, Any] = {
-                "cpu": {"arch": str(cpus.architecture or ""), "count": int(cpus.count or 0)},
-                "ramMebibytes": int((memory.size_gib or 0) * 1024) if memory else 0,
-                "nics": nics,
+                "cpu": {},
+                "ramMebibytes": 0,
+                "nics": [],
                 "storage": [],
                 "systemVendor": {
                     "manufacturer": str(system.manufacturer or ""),
@@ -127,6 +125,26 @@ class RedfishClient:
                 "firmware": {"bios": {"version": str(system.bios_version or "")}},
                 "hostname": str(system.hostname or ""),
             }
+            # Each part is optional in Redfish: a BMC without one reports the rest.
+            with _optional():
+                for eth in system.ethernet_interfaces.get_members():
+                    if eth.mac_address:
+                        details["nics"].append(
+                            {
+                                "name": str(eth.identity),
+                                "mac": str(eth.mac_address).lower(),
+                                "speedGbps": int((eth.speed_mbps or 0) // 1000),
+                            }
+                        )
+            with _optional():
+                cpus = system.processors.summary
+                details["cpu"] = {
+                    "arch": str(cpus.architecture or ""),
+                    "count": int(cpus.count or 0),
+                }
+            with _optional():
+                if system.memory_summary is not None:
+                    details["ramMebibytes"] = int((system.memory_summary.size_gib or 0) * 1024)
             return details
 
         return self._call(read)

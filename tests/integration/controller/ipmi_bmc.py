@@ -1,0 +1,49 @@
+"""A minimal IPMI BMC on pyghmi's server class, run as its own process by the tests.
+
+``python -m tests.integration.controller.ipmi_bmc PORT USER`` reads the password from stdin
+and serves power status/on/off and boot device for one in-memory server on 127.0.0.1:PORT.
+It is plain pyghmi — it accepts cipher suite 17 like the bare library does — so it shows that
+the controller's client (pinned to suite 3) logs in where a stock pyghmi client crashes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pyghmi.ipmi import bmc
+
+
+class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
+    def __init__(self, authdata: dict[str, str], port: int) -> None:
+        super().__init__(authdata, port=port, address="127.0.0.1")
+        self.powered = False
+        self.bootdev = "default"
+
+    def get_power_state(self) -> str:
+        return "on" if self.powered else "off"
+
+    def power_on(self) -> None:
+        self.powered = True
+
+    def power_off(self) -> None:
+        self.powered = False
+
+    def power_shutdown(self) -> None:
+        self.powered = False
+
+    def get_boot_device(self) -> str:
+        return self.bootdev
+
+    def set_boot_device(self, bootdevice: Any) -> None:
+        self.bootdev = str(bootdevice)
+
+
+def main() -> None:
+    port, user = int(sys.argv[1]), sys.argv[2]
+    password = sys.stdin.read().strip()
+    MemoryBmc({user: password}, port).listen()
+
+
+if __name__ == "__main__":
+    main()
