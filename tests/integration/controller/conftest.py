@@ -159,7 +159,13 @@ class Hosts:
             self.core.replace_namespaced_secret(name, self.namespace, body)
 
     def create(
-        self, name: str, *, secret: str | None = "bmc", address: str | None = None, **spec: Any
+        self,
+        name: str,
+        *,
+        secret: str | None = "bmc",
+        address: str | None = None,
+        annotations: dict[str, str] | None = None,
+        **spec: Any,
     ) -> dict[str, Any]:
         body_spec: dict[str, Any] = {"online": True, "bootMACAddress": "52:54:00:00:00:01", **spec}
         if address is not None or secret is not None:
@@ -172,7 +178,11 @@ class Hosts:
         body = {
             "apiVersion": types.API_VERSION,
             "kind": "BareMetalHost",
-            "metadata": {"name": name, "namespace": self.namespace},
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "annotations": annotations or {},
+            },
             "spec": body_spec,
         }
         result: dict[str, Any] = self.custom.create_namespaced_custom_object(

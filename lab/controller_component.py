@@ -1,0 +1,70 @@
+"""The controller as a supervised lab component, for ``metallab up`` and ``metallab down``.
+
+``start`` writes a one-component plan for ``lab.supervisor`` (which restarts the controller if
+it crashes and logs each restart) and spawns the supervisor detached; ``stop`` stops it by its
+PID file. The controller itself is the ordinary ``python -m controller run`` against the lab's
+kubeconfig, watching every namespace, with metrics on 127.0.0.1. Called by ``lab.up``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lab import process, supervisor
+
+METRICS_PORT = 9640
+
+
+def directory(state: Path) -> Path:
+    return state / "controller"
+
+
+def _pid_path(state: Path) -> Path:
+    return directory(state) / "supervisor.pid"
+
+
+def running(state: Path) -> bool:
+    return process.read_pid(_pid_path(state)) is not None
+
+
+def start(
+    state: Path,
+    kubeconfig: Path,
+    *,
+    provisioner: str = "direct",
+    metrics_port: int = METRICS_PORT,
+) -> None:
+    """Start the supervised controller unless it already runs (idempotent)."""
+    if running(state):
+        return
+    root = directory(state)
+    root.mkdir(parents=True, exist_ok=True)
+    controller = supervisor.Component(
+        name="controller",
+        argv=[
+            sys.executable,
+            "-m",
+            "controller",
+            "run",
+            "--provisioner",
+            provisioner,
+            "--kubeconfig",
+            str(kubeconfig),
+            "--metrics-port",
+            str(metrics_port),
+        ],
+        ready_url=f"http://127.0.0.1:{metrics_port}/metrics",
+    )
+    plan_path = root / "plan.json"
+    supervisor.Plan([controller], str(root)).save(plan_path)
+    process.spawn(
+        [sys.executable, "-m", "lab.supervisor", str(plan_path)],
+        log_path=root / "supervisor.log",
+        pid_path=_pid_path(state),
+    )
+
+
+def stop(state: Path) -> bool:
+    """Stop the supervisor and with it the controller; True if it was running."""
+    return process.stop(_pid_path(state))
