@@ -46,8 +46,12 @@ class Capacity:
         self._waiting.pop(key, None)
         self._holders.add(key)
 
-    def release(self, key: str) -> None:
+    def forget(self, key: str) -> None:
+        """``key`` is gone (deleted): neither holding nor waiting."""
         self._waiting.pop(key, None)
+        self.release(key)
+
+    def release(self, key: str) -> None:
         if key in self._holders:
             self._holders.discard(key)
             free = self.limit - len(self._holders)

@@ -30,6 +30,8 @@ from controller.provisioner import base
 log = logging.getLogger("metallab.controller")
 State = types.ProvisioningState
 NO_ACCESS_STATES = frozenset({State.NONE, State.UNMANAGED})
+EVENT_POSTERS = 2
+EVENT_BACKLOG = 10_000
 
 
 def _key(body: Mapping[str, Any]) -> str:
@@ -91,6 +93,7 @@ class Reconciler:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._entered: dict[str, float] = {}
         self._crashes: dict[str, int] = {}
+        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(EVENT_BACKLOG)
         self.slots.on_free = self.add
 
     # --- what kopf tells us -------------------------------------------------------------
@@ -131,7 +134,7 @@ class Reconciler:
         self._entered.pop(key, None)
         if (timer := self._timers.pop(key, None)) is not None:
             timer.cancel()
-        self.slots.release(key)
+        self.slots.forget(key)
         if uid:
             self.backend.forget(uid)
 
@@ -164,6 +167,15 @@ class Reconciler:
         async with asyncio.TaskGroup() as group:
             for _ in range(self.workers):
                 group.create_task(self._work())
+            for _ in range(EVENT_POSTERS):
+                group.create_task(self._post_events())
+
+    async def _post_events(self) -> None:
+        """Post queued Events off the reconcile path: a slow Event never delays a host."""
+        while True:
+            namespace, event = await self._events.get()
+            with contextlib.suppress(kube.KubeError, OSError, TimeoutError):
+                await self.client.post_event(namespace, event)
 
     async def _work(self) -> None:
         while True:
@@ -257,7 +269,7 @@ class Reconciler:
             self.slots.release(host.key)
             await self.client.delete_hardware_data(host.namespace, host.name)
         for note in write.notes:
-            await self._post(host, note.reason, note.message, warning=note.warning)
+            self._post(host, note.reason, note.message, warning=note.warning)
 
     def _record_transition(self, host: api_host.Host, write: writer.Write) -> None:
         assert write.transition is not None
@@ -271,7 +283,7 @@ class Reconciler:
             extra={"host": host.key, "from": old.value, "to": new.value},
         )
 
-    async def _post(self, host: api_host.Host, reason: str, message: str, *, warning: bool) -> None:
+    def _post(self, host: api_host.Host, reason: str, message: str, *, warning: bool) -> None:
         stamp = api_host.now()
         event = {
             "metadata": {"generateName": f"{host.name}.", "namespace": host.namespace},
@@ -291,8 +303,8 @@ class Reconciler:
             "lastTimestamp": stamp,
             "count": 1,
         }
-        with contextlib.suppress(kube.KubeError):
-            await self.client.post_event(host.namespace, event)
+        with contextlib.suppress(asyncio.QueueFull):  # under a flood, Events are shed first
+            self._events.put_nowait((host.namespace, event))
 
 
 def build_access(

@@ -59,3 +59,18 @@ def test_restarted_controller_does_not_repeat_a_finished_step() -> None:
         assert backend.completed("ns/node", fixture.Op.REGISTER) == 1
 
     run(go())
+
+
+def test_a_parked_host_is_woken_when_a_slot_frees() -> None:
+    from controller.api import types
+    from controller.hoststate import capacity
+
+    slots = capacity.Capacity(1)
+    woken: list[str] = []
+    slots.on_free = woken.append
+    assert slots.try_acquire("a")
+    assert not slots.try_acquire("b")
+    slots.sync("b", types.ProvisioningState.REGISTERING)  # b's "delayed" status was written
+    slots.sync("a", types.ProvisioningState.PREPARING)  # a leaves inspecting
+    assert woken == ["b"]
+    assert slots.try_acquire("b")
