@@ -7,6 +7,7 @@ the cluster that ``up`` made; asking a lab for a different provider is an error,
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,10 @@ def down(lab: Path, *, wipe: bool) -> None:
         kind.down(lab, wipe=wipe)
     if wipe or rec.provider != Provider.EMBEDDED:
         record.forget(lab)
+    if wipe:
+        for directory in (record.directory(lab), lab):
+            with contextlib.suppress(OSError):  # only when nothing else of the lab is left
+                directory.rmdir()
 
 
 def status(lab: Path) -> dict[str, object]:
