@@ -18,10 +18,11 @@ def test_admin_certificate_is_signed_by_the_ca_and_in_system_masters(tmp_path: P
     assert [o.value for o in orgs] == ["system:masters"]
 
 
-def test_server_certificate_names_loopback(tmp_path: Path) -> None:
+def test_apiserver_certificate_names_loopback_and_the_in_cluster_service(tmp_path: Path) -> None:
     server = x509.load_pem_x509_certificate(pki.ensure(tmp_path).apiserver.cert.read_bytes())
     names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]
+    assert "kubernetes.default.svc" in names.get_values_for_type(x509.DNSName)
 
 
 def test_ensure_is_idempotent(tmp_path: Path) -> None:
@@ -29,4 +30,3 @@ def test_ensure_is_idempotent(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in tmp_path.iterdir()}
     assert pki.ensure(tmp_path) == first
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
-    assert oct(first.admin.key.stat().st_mode & 0o777) == "0o600"
