@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from lab import process, supervisor
+from lab.mgmt import ports
 
 METRICS_PORT = 9640
 
@@ -28,18 +29,33 @@ def running(state: Path) -> bool:
     return process.read_pid(_pid_path(state)) is not None
 
 
+def metrics_port(state: Path) -> int | None:
+    """The port the lab's controller serves metrics on, once started."""
+    try:
+        return int((directory(state) / "metrics-port").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def start(
     state: Path,
     kubeconfig: Path,
     *,
     provisioner: str = "direct",
-    metrics_port: int = METRICS_PORT,
 ) -> None:
-    """Start the supervised controller unless it already runs (idempotent)."""
+    """Start the supervised controller unless it already runs (idempotent).
+
+    Metrics go to 127.0.0.1:9640, or to a free port when another lab holds that one; the port
+    chosen is kept in the state directory.
+    """
     if running(state):
         return
     root = directory(state)
     root.mkdir(parents=True, exist_ok=True)
+    port = metrics_port(state) or METRICS_PORT
+    if not ports.is_free(port):
+        port = ports.free()
+    (root / "metrics-port").write_text(f"{port}\n")
     controller = supervisor.Component(
         name="controller",
         argv=[
@@ -52,9 +68,9 @@ def start(
             "--kubeconfig",
             str(kubeconfig),
             "--metrics-port",
-            str(metrics_port),
+            str(port),
         ],
-        ready_url=f"http://127.0.0.1:{metrics_port}/metrics",
+        ready_url=f"http://127.0.0.1:{port}/metrics",
     )
     plan_path = root / "plan.json"
     supervisor.Plan([controller], str(root)).save(plan_path)

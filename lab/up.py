@@ -165,10 +165,18 @@ def _crds(ctx: Context) -> None:
     crds.install(ctx.kubeconfig, crds.load(sorted(directory.glob("*.yaml"))))
 
 
+def _controller(ctx: Context) -> None:
+    from lab import controller_component
+
+    assert ctx.kubeconfig is not None
+    controller_component.start(ctx.state, ctx.kubeconfig, provisioner="direct")
+
+
 def actions(options: Options) -> list[Action]:
     cluster = [
         Action("Starting the management cluster", _cluster),
         Action("Installing the Metal3 CRDs", _crds),
+        Action("Starting the controller", _controller),
     ]
     hardware = [
         Action("Creating the lab's network namespace", _namespace),
@@ -224,6 +232,7 @@ def down(name: str, *, progress: Progress = print) -> None:
     """Remove everything ``up`` made for lab ``name``; nothing to do is not an error."""
     state = paths.lab_dir(name)
     steps: list[tuple[str, Callable[[], None]]] = [
+        ("Stopping the controller", lambda: _stop_controller(state)),
         ("Stopping BMCs", lambda: _stop_bmcs(state)),
         ("Removing the lab's hardware", lambda: teardown.remove(name, state)),
         ("Stopping the management cluster", lambda: _stop_cluster(state)),
@@ -242,6 +251,12 @@ def down(name: str, *, progress: Progress = print) -> None:
     if failures:
         raise failures[0]
     shutil.rmtree(state, ignore_errors=True)
+
+
+def _stop_controller(state: Path) -> None:
+    from lab import controller_component
+
+    controller_component.stop(state)
 
 
 def _stop_bmcs(state: Path) -> None:

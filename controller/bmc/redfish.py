@@ -44,6 +44,16 @@ def _optional() -> Iterator[None]:
         yield
 
 
+# Redfish names processor families; Metal3 (like Ironic) reports the machine architecture.
+_ARCHITECTURES = {"x86": "x86_64", "ARM": "aarch64", "Power": "ppc64le", "IA-64": "ia64"}
+
+
+def _arch(architecture: object) -> str:
+    """``x86_64``-style name of a sushy ProcessorArchitecture (an enum or its value)."""
+    value = str(getattr(architecture, "value", architecture) or "")
+    return _ARCHITECTURES.get(value, value.lower())
+
+
 class RedfishClient:
     def __init__(
         self,
@@ -139,7 +149,7 @@ class RedfishClient:
             with _optional():
                 cpus = system.processors.summary
                 details["cpu"] = {
-                    "arch": str(cpus.architecture or ""),
+                    "arch": _arch(cpus.architecture),
                     "count": int(cpus.count or 0),
                 }
             with _optional():

@@ -14,7 +14,7 @@ import sys
 
 from lab import errors
 
-NOUNS = ("mgmt", "kubectl", "lab", "bmc")
+NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc")
 
 
 def parser() -> argparse.ArgumentParser:

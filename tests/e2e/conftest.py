@@ -109,12 +109,15 @@ LabFactory = Callable[..., model.Lab]
 
 @pytest.fixture
 def lab_factory(home: Path) -> Iterator[LabFactory]:
-    """``lab_factory(name, config)`` runs ``metallab up --hardware-only``; all are downed after."""
+    """``lab_factory(name, config)`` runs ``metallab up --hardware-only`` (or the whole ``up``
+    with ``hardware_only=False``); every lab it made is downed after the test."""
     made: list[str] = []
 
-    def make(name: str, config: Path, *, lines: list[str] | None = None) -> model.Lab:
+    def make(
+        name: str, config: Path, *, lines: list[str] | None = None, hardware_only: bool = True
+    ) -> model.Lab:
         made.append(name)
-        options = lifecycle.Options(name=name, config=config, hardware_only=True)
+        options = lifecycle.Options(name=name, config=config, hardware_only=hardware_only)
         return lifecycle.up(options, progress=(lines.append if lines is not None else print))
 
     yield make

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -16,12 +15,6 @@ from lab import controller_component, supervisor
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def scrape(port: int) -> str:
@@ -44,8 +37,9 @@ def wait_for(check: object, timeout: float = 30.0) -> None:
 def test_component_runs_restarts_and_stops(
     crds: Path, hosts: conftest.Hosts, tmp_path: Path
 ) -> None:
-    port = free_port()
-    controller_component.start(tmp_path, crds, provisioner="fixture", metrics_port=port)
+    controller_component.start(tmp_path, crds, provisioner="fixture")
+    port = controller_component.metrics_port(tmp_path)
+    assert port is not None
     try:
         assert controller_component.running(tmp_path)
         wait_for(lambda: "metallab_reconciles" in scrape(port))

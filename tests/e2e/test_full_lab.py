@@ -1,0 +1,80 @@
+"""The main job end to end: ``metallab up`` with the management cluster and the controller.
+
+One lab with an IPMI and a Redfish host, brought up by the real ``up``: the inventory lands in
+the embedded API server, the controller (``direct`` provisioner) registers both hosts over
+their real BMCs, inspects the Redfish host out of band (its NICs carry the lab's MACs), and
+says clearly that the IPMI host needs the deploy agent to be inspected. ``online: true`` powers
+the Redfish host's VM on. ``down`` leaves no process of the lab behind.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+
+from lab import kube, paths, process
+from lab import up as lifecycle
+from lab.mgmt import cluster, embedded
+from tests.e2e.conftest import LabFactory, lab_file
+
+GROUP, VERSION, PLURAL, NAMESPACE = "metal3.io", "v1alpha1", "baremetalhosts", "metal3"
+
+
+def _host(api: client.CustomObjectsApi, name: str) -> dict[str, Any]:
+    host: dict[str, Any] = api.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURAL, name)
+    return host
+
+
+def _wait(
+    api: client.CustomObjectsApi, name: str, check: Any, timeout: float = 180.0
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    host: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        host = _host(api, name)
+        if check(host.get("status") or {}):
+            return host
+        time.sleep(1)
+    raise AssertionError(f"{name} did not get there in {timeout}s; status: {host.get('status')}")
+
+
+def test_up_enrolls_hosts_through_the_controller(
+    lab_factory: LabFactory, home: Path, tmp_path: Path
+) -> None:
+    config = lab_file(tmp_path, octet=236, hosts=2, protocol="mixed")
+    lines: list[str] = []
+    lab = lab_factory("full", config, lines=lines, hardware_only=False)
+    assert any(line.startswith("✓ Starting the controller") for line in lines), lines
+
+    state = paths.lab_dir("full")
+    api = client.CustomObjectsApi(kube.api_client(cluster.kubeconfig(state)))
+    ipmi_host, redfish_host = lab.hosts[0], lab.hosts[1]
+
+    inspected = _wait(
+        api, redfish_host.name, lambda s: s.get("provisioning", {}).get("state") == "available"
+    )
+    macs = {nic["mac"] for nic in inspected["status"]["hardware"]["nics"]}
+    assert inspected["spec"]["bootMACAddress"] in macs
+    assert inspected["status"]["hardware"]["cpu"]["arch"] == "x86_64"
+
+    needs_agent = _wait(api, ipmi_host.name, lambda s: bool(s.get("errorMessage")))
+    assert needs_agent["status"]["goodCredentials"], "the IPMI BMC's credentials were accepted"
+    assert "deploy agent" in needs_agent["status"]["errorMessage"]
+
+    api.patch_namespaced_custom_object(
+        GROUP, VERSION, NAMESPACE, PLURAL, redfish_host.name, {"spec": {"online": True}}
+    )
+    _wait(api, redfish_host.name, lambda s: s.get("poweredOn") is True)
+
+    again: list[str] = []
+    lab_factory("full", config, lines=again, hardware_only=False)
+    assert _host(api, redfish_host.name)["status"]["provisioning"]["state"] == "available"
+
+    supervisor_pid = process.read_pid(embedded.Layout(state).supervisor_pid)
+    assert supervisor_pid is not None
+    lifecycle.down("full", progress=lambda _line: None)
+    assert not process.alive(supervisor_pid)
+    assert not state.exists()
