@@ -14,7 +14,11 @@ from pathlib import Path
 from controller.operator import app
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    kubeconfig_default: str = "in-cluster service account, else $KUBECONFIG",
+) -> None:
     parser.add_argument(
         "--provisioner",
         choices=app.PROVISIONERS,
@@ -27,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="watch only this namespace (repeatable; default: all namespaces)",
     )
-    parser.add_argument("--kubeconfig", type=Path, help="default: in-cluster service account")
+    parser.add_argument("--kubeconfig", type=Path, help=f"default: {kubeconfig_default}")
     parser.add_argument(
         "--metrics-port", type=int, default=9640, help="Prometheus metrics port (0: none)"
     )

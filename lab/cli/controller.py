@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verbs = noun.add_subparsers(dest="verb", metavar="VERB", required=True)
     run = verbs.add_parser("run", help="run the controller against the lab (or --kubeconfig)")
     options.add_lab_name(run)
-    cli.add_arguments(run)
+    cli.add_arguments(run, kubeconfig_default="the admin kubeconfig of the lab named by --name")
     run.add_argument("--json-logs", action="store_true", help="JSON lines instead of text")
     run.set_defaults(func=_run)
 
