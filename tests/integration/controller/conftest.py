@@ -165,15 +165,17 @@ class Hosts:
         secret: str | None = "bmc",
         address: str | None = None,
         annotations: dict[str, str] | None = None,
+        with_secret: bool = True,
         **spec: Any,
     ) -> dict[str, Any]:
+        """Create host ``name`` (and its Secret ``secret`` unless ``with_secret`` is False)."""
         body_spec: dict[str, Any] = {"online": True, "bootMACAddress": "52:54:00:00:00:01", **spec}
         if address is not None or secret is not None:
             body_spec["bmc"] = {
                 "address": address or f"redfish+http://127.0.0.1:8000/redfish/v1/Systems/{name}",
                 "credentialsName": secret or "",
             }
-        if secret is not None:
+        if secret is not None and with_secret:
             self.secret(secret)
         body = {
             "apiVersion": types.API_VERSION,
