@@ -162,7 +162,11 @@ async def serve(
                 "limit": options.provisioning_limit,
             },
         )
-        workers = asyncio.create_task(worker.run())
+        # kopf treats tasks born after it starts as "hung" and gives them 5 s on exit: let
+        # the workers exist first, so they are cancelled below instead of waited for.
+        started = asyncio.Event()
+        workers = asyncio.create_task(worker.run(started))
+        await started.wait()
         try:
             await kopf.operator(
                 registry=_registry(worker, info),

@@ -163,12 +163,15 @@ class Reconciler:
         if key in self.bodies:
             self.add(key)
 
-    async def run(self) -> None:
+    async def run(self, started: asyncio.Event | None = None) -> None:
+        """Run the workers until cancelled; ``started`` is set once they all exist."""
         async with asyncio.TaskGroup() as group:
             for _ in range(self.workers):
                 group.create_task(self._work())
             for _ in range(EVENT_POSTERS):
                 group.create_task(self._post_events())
+            if started is not None:
+                started.set()
 
     async def _post_events(self) -> None:
         """Post queued Events off the reconcile path: a slow Event never delays a host."""

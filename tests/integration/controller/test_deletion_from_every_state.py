@@ -214,8 +214,10 @@ def test_deleted_host_is_powered_off_then_released(
     machine = backend.machine(key)
     assert machine is not None
     assert case.powered_on is None or machine.powered_on is case.powered_on
-    backend.set_delay(key, fixture.Op.POWER, STEP)
-    backend.set_delay(key, fixture.Op.DELETE, STEP)
+    # A provisioned host powers off at the end of deprovisioning: give every step that ends
+    # with the machine off a duration, so a loaded machine cannot skip past "still on".
+    for op in (fixture.Op.POWER, fixture.Op.DEPROVISION, fixture.Op.DELETE):
+        backend.set_delay(key, op, STEP)
     machine_was_on = machine.powered_on
 
     seen = watch_deletion(hosts, backend, machine, name)
