@@ -2,7 +2,9 @@
 
 Runs in a temporary METALLAB_HOME: one ``up`` to create the data, then ``RUNS`` timed
 ``down``/``up`` cycles through the real CLI; RSS is summed over the three components after
-the cluster has idled. The cold build time is the one recorded when the binaries were built.
+the cluster has idled. The cold build compiles the binaries again with empty Go module, Go
+build and metallab caches in a temporary directory: what a fresh machine pays once (it
+downloads the modules from the Go module proxy).
 """
 
 from __future__ import annotations
@@ -33,6 +35,27 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _cold_build_seconds() -> float:
+    with tempfile.TemporaryDirectory() as scratch:
+        env = dict(
+            os.environ,
+            GOCACHE=f"{scratch}/go-build",
+            GOMODCACHE=f"{scratch}/go-mod",
+            METALLAB_CACHE=f"{scratch}/metallab",
+        )
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "lab.cli.main", "mgmt", "build"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.monotonic() - started
+        # Go writes its module cache read-only; make it removable.
+        subprocess.run(["chmod", "-R", "u+w", scratch], check=True)
+    return elapsed
+
+
 def main() -> None:
     built = binaries.ensure()
     with tempfile.TemporaryDirectory() as home:
@@ -55,8 +78,7 @@ def main() -> None:
                     rss[name] = _rss_mib(pid)
         finally:
             _metallab("mgmt", "down", "--wipe", "--name", "bench")
-    record = built.build_record()
-    cold = f"{record['seconds']} s on {record['cpus']} cores" if record else "not recorded"
+    cold = _cold_build_seconds()
     print("## Management cluster (embedded)\n")
     print("Command: `python -m bench.mgmt_up`\n")
     print("| measure | value | target |")
@@ -71,8 +93,8 @@ def main() -> None:
         f"{sum(rss.values()):.0f} MiB ({parts}) | ≤ 700 MB |"
     )
     print(
-        f"| cold build of the Kubernetes {built.version} binaries (recorded at build) "
-        f"| {cold} | measured |"
+        f"| cold build of the Kubernetes {built.version} binaries (empty Go and metallab caches) "
+        f"| {cold:.0f} s | measured |"
     )
 
 

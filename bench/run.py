@@ -3,6 +3,8 @@
 Each module in ``MODULES`` runs as ``python -m bench.<name>`` in its own process (so one
 benchmark's daemons and memory never skew another's) and prints a markdown section on stdout.
 A benchmark that fails is reported as failed in the document, with its last error line.
+``python -m bench.run NAME…`` runs only those and prints them without touching the document,
+which always holds one complete run.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ def _section(name: str) -> str:
 
 
 def main() -> int:
-    only = sys.argv[1:] or MODULES
-    sections = [s for s in (_section(name) for name in only) if s]
+    only = sys.argv[1:]
+    sections = [s for s in (_section(name) for name in only or MODULES) if s]
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         "# Benchmarks\n\n"
@@ -40,8 +42,10 @@ def main() -> int:
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         "Every number below was measured in that run unless a row says otherwise.\n"
     )
-    OUTPUT.write_text("\n".join([header, *sections]))
-    print(OUTPUT.read_text())
+    document = "\n".join([header, *sections])
+    if not only:
+        OUTPUT.write_text(document)
+    print(document)
     return 0 if all("**failed**" not in s for s in sections) else 1
 
 

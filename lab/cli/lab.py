@@ -14,11 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-from lab import errors, paths
+from lab import controller_component, errors, paths
 from lab import up as lifecycle
 from lab.cli import options
 from lab.config import model
 from lab.hardware import layout, report
+from lab.mgmt import cluster
 
 _FOLLOW_POLL = 0.2
 
@@ -84,9 +85,17 @@ def _recorded(name: str) -> tuple[Path, model.Lab]:
 def _status(args: argparse.Namespace) -> int:
     state, lab = _recorded(args.name)
     hosts = report.hosts(lab, state)
+    mgmt = cluster.status(state)
+    port = controller_component.metrics_port(state)
+    controller = {
+        "running": controller_component.running(state),
+        "metrics": f"http://127.0.0.1:{port}/metrics" if port else None,
+    }
     if args.output == "json":
         document = {
             "name": lab.name,
+            "managementCluster": mgmt,
+            "controller": controller,
             "acceleration": layout.acceleration(state).read_text().strip()
             if layout.acceleration(state).exists()
             else None,
@@ -99,6 +108,10 @@ def _status(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
         return 0
+    ready = "ready" if mgmt.get("ready") else "not ready"
+    print(f"management cluster: {mgmt.get('provider') or 'none'}, {ready}")
+    print(f"controller: {'running' if controller['running'] else 'not running'}", end="")
+    print(f" (metrics {controller['metrics']})" if controller["running"] else "")
     rows = [("HOST", "POWER", "BMC", "BOOT MAC", "CONSOLE")]
     rows += [(h.host, h.power.value, h.bmc, h.boot_mac, h.console) for h in hosts]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -37,14 +37,6 @@ class Binaries:
     def path(self, command: str) -> Path:
         return self.directory / command
 
-    def build_record(self) -> dict[str, object]:
-        """How the cold build went: ``seconds``, ``cpus``, ``at`` (empty if not recorded)."""
-        try:
-            record: dict[str, object] = json.loads((self.directory / ".complete").read_text())
-        except ValueError:
-            return {}
-        return record
-
 
 def kubernetes_version() -> str:
     """The ``k8s.io/kubernetes`` version the Go module requires (its one source of truth)."""

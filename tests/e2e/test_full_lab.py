@@ -4,11 +4,15 @@ One lab with an IPMI and a Redfish host, brought up by the real ``up``: the inve
 the embedded API server, the controller (``direct`` provisioner) registers both hosts over
 their real BMCs, inspects the Redfish host out of band (its NICs carry the lab's MACs), and
 says clearly that the IPMI host needs the deploy agent to be inspected. ``online: true`` powers
-the Redfish host's VM on. ``down`` leaves no process of the lab behind.
+the Redfish host's VM on; ``metallab status`` shows the cluster ready and the controller
+up. ``down`` leaves no process of the lab behind.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -68,6 +72,17 @@ def test_up_enrolls_hosts_through_the_controller(
         GROUP, VERSION, NAMESPACE, PLURAL, redfish_host.name, {"spec": {"online": True}}
     )
     _wait(api, redfish_host.name, lambda s: s.get("poweredOn") is True)
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "lab.cli.main", "status", "--name", "full", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status = json.loads(shown.stdout)
+    assert status["managementCluster"]["ready"] is True
+    assert status["controller"]["running"] is True
+    assert [h["host"] for h in status["hosts"]] == [ipmi_host.name, redfish_host.name]
 
     again: list[str] = []
     lab_factory("full", config, lines=again, hardware_only=False)
