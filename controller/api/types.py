@@ -36,6 +36,11 @@ class ProvisioningState(enum.StrEnum):
     DELETING = "deleting"
 
 
+# The states in which the host runs an image: deployed by us, or put there outside Metal3.
+PROVISIONED_STATES = frozenset(
+    {ProvisioningState.PROVISIONED, ProvisioningState.EXTERNALLY_PROVISIONED}
+)
+
 # Older BMO releases wrote these; a host carrying one is read as its successor.
 LEGACY_STATES = {"ready": ProvisioningState.AVAILABLE, "match profile": ProvisioningState.PREPARING}
 

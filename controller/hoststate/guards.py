@@ -25,7 +25,6 @@ Guard = Callable[[ctx_mod.Context], Awaitable[GuardResult]]
 MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 DETACH_STATES = frozenset({State.PROVISIONED, State.EXTERNALLY_PROVISIONED, State.AVAILABLE})
 NO_REGISTRATION_STATES = frozenset({State.NONE, State.UNMANAGED, State.DELETING})
-PROVISIONED_STATES = frozenset({State.PROVISIONED, State.EXTERNALLY_PROVISIONED})
 
 # Transitions a guard can cause, for the table's listing and the diagram.
 DELETION_EDGES = {
@@ -188,7 +187,7 @@ async def detached(ctx: ctx_mod.Context) -> GuardResult:
 
 
 def _registration_error(host: api_host.Host) -> types.ErrorType:
-    if host.status.state in PROVISIONED_STATES:
+    if host.status.state in types.PROVISIONED_STATES:
         return types.ErrorType.PROVISIONED_REGISTRATION
     return types.ErrorType.REGISTRATION
 

@@ -16,10 +16,6 @@ from controller.hoststate import context as ctx_mod
 from controller.hoststate import outcomes
 from controller.provisioner import base
 
-PROVISIONED = frozenset(
-    {types.ProvisioningState.PROVISIONED, types.ProvisioningState.EXTERNALLY_PROVISIONED}
-)
-
 
 def _is_reboot(annotation: str) -> bool:
     prefix = types.REBOOT_ANNOTATION
@@ -68,7 +64,7 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
 
     desired = host.spec.online
     rebooting, mode, notes = reboot_request(host)
-    if rebooting and host.status.state in PROVISIONED:
+    if rebooting and host.status.state in types.PROVISIONED_STATES:
         desired = False
     if host.status.powered_on == desired:
         reset = {"error_count": 0} if host.status.error_count else {}

@@ -68,13 +68,13 @@ def conditions(
 ) -> tuple[api_host.Condition, ...]:
     """``Ready``: usable and healthy at rest; ``Provisioned``: an image (or an outside one) runs."""
     previous = {c.type: c for c in status.conditions}
-    at_rest = status.state in {State.AVAILABLE, State.PROVISIONED, State.EXTERNALLY_PROVISIONED}
+    at_rest = status.state is State.AVAILABLE or status.state in types.PROVISIONED_STATES
     healthy = status.operational_status is OK
     if status.error_type is not types.ErrorType.NONE:
         reason, message = camel(status.error_type.value), status.error_message
     else:
         reason, message = camel(status.state.value), f"provisioning state {status.state.value!r}"
-    provisioned = status.state in {State.PROVISIONED, State.EXTERNALLY_PROVISIONED}
+    provisioned = status.state in types.PROVISIONED_STATES
     return (
         _condition(
             previous,
