@@ -254,7 +254,7 @@ def up(lab: Path, *, port: int | None) -> record.Record:
 
 
 def _wait_ready(layout: Layout, rec: record.Record) -> None:
-    creds = pki.ensure(layout.pki)
+    creds = pki.layout(layout.pki)
     context = probe.client_context(creds.ca.cert, creds.admin.cert, creds.admin.key)
     insecure = probe.insecure_context()
 
@@ -295,7 +295,7 @@ def status(lab: Path) -> dict[str, object]:
     components = supervisor.read_status(layout.run) if running else {}
     ready = False
     if running and rec is not None:
-        creds = pki.ensure(layout.pki)
+        creds = pki.layout(layout.pki)
         context = probe.client_context(creds.ca.cert, creds.admin.cert, creds.admin.key)
         ready = probe.https_ok(rec.ports["apiserver"], "/readyz", context=context)
     return {

@@ -33,21 +33,27 @@ class Pki:
     service_account: Pair  # ``cert`` holds the public key, ``key`` the private key
 
 
-def ensure(directory: Path) -> Pki:
-    """Create whatever credential under ``directory`` is missing; keep what exists."""
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o700)
+def layout(directory: Path) -> Pki:
+    """Where each credential lives under ``directory``; creates nothing (for readers)."""
 
     def pair(name: str) -> Pair:
         return Pair(directory / f"{name}.crt", directory / f"{name}.key")
 
-    pki = Pki(
-        ca=lab_pki.ensure_ca(pair("ca"), common_name="metallab-ca"),
+    return Pki(
+        ca=pair("ca"),
         apiserver=pair("apiserver"),
         admin=pair("admin"),
         controller_manager=pair("controller-manager"),
         service_account=Pair(directory / "sa.pub", directory / "sa.key"),
     )
+
+
+def ensure(directory: Path) -> Pki:
+    """Create whatever credential under ``directory`` is missing; keep what exists."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    pki = layout(directory)
+    lab_pki.ensure_ca(pki.ca, common_name="metallab-ca")
     lab_pki.issue(
         pki.ca,
         pki.apiserver,
