@@ -56,7 +56,7 @@ def down(lab: Path, *, wipe: bool) -> None:
     if rec.provider == Provider.EMBEDDED:
         embedded.down(lab, wipe=wipe)
     elif rec.provider == Provider.KIND:
-        kind.down(lab, wipe=wipe)
+        kind.down(lab)
     if wipe or rec.provider != Provider.EMBEDDED:
         record.forget(lab)
     if wipe:

@@ -61,9 +61,7 @@ class Layout:
         return self.root / "controller-manager.kubeconfig"
 
 
-def _choose_ports(
-    layout: Layout, previous: record.Record | None, port: int | None
-) -> dict[str, int]:
+def _choose_ports(previous: record.Record | None, port: int | None) -> dict[str, int]:
     """Keep the ports of the last run (the kubeconfig names the apiserver's); re-pick internal ones
     that another process took meanwhile; fail clearly on an apiserver port that is taken."""
     old = previous.ports if previous else {}
@@ -226,7 +224,7 @@ def up(lab: Path, *, port: int | None) -> record.Record:
         return previous
     _check_data_dir(layout)
     bins = binaries.ensure()
-    chosen = _choose_ports(layout, previous, port)
+    chosen = _choose_ports(previous, port)
     creds = pki.ensure(layout.pki)
     server = f"https://127.0.0.1:{chosen['apiserver']}"
     kubeconfig.write(

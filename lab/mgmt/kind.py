@@ -63,8 +63,8 @@ def up(lab: Path) -> record.Record:
     return rec
 
 
-def down(lab: Path, *, wipe: bool) -> None:
-    """kind keeps no data across delete, so ``down`` deletes the cluster whatever ``wipe`` says."""
+def down(lab: Path) -> None:
+    """Delete the kind cluster: kind keeps no data across a stop, so there is nothing to wipe."""
     _check_docker()
     kind = runner.require("kind", package="kind (go install sigs.k8s.io/kind@latest)")
     runner.run([kind, "delete", "cluster", "--name", _cluster_name(lab)], timeout=300)
