@@ -13,20 +13,25 @@ import logging
 import threading
 
 _secrets: set[str] = set()
+# Longest first, so a password containing another is masked whole. Rebuilt only when a new
+# password arrives: redact runs on every reconcile and scrub on every log line and Event, so
+# sorting here instead of per scrub keeps the hot path a plain loop.
+_ordered: tuple[str, ...] = ()
 _lock = threading.Lock()
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 def redact(secret: str) -> None:
-    if len(secret) >= 3:
-        with _lock:
-            _secrets.add(secret)
+    global _ordered
+    if len(secret) < 3 or secret in _secrets:
+        return
+    with _lock:
+        _secrets.add(secret)
+        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def scrub(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret in _ordered:  # one read of the reference: a concurrent redact swaps it whole
         text = text.replace(secret, "***")
     return text
 
