@@ -26,8 +26,6 @@ class Credentials:
 @dataclasses.dataclass(frozen=True)
 class VersionedCredentials:
     credentials: Credentials
-    secret_name: str
-    secret_namespace: str
     version: str  # the Secret's metadata.resourceVersion
 
 
@@ -59,8 +57,6 @@ def from_secret(secret: Mapping[str, Any]) -> VersionedCredentials:
         credentials=Credentials(
             username=_decode(name, "username", data), password=_decode(name, "password", data)
         ),
-        secret_name=name,
-        secret_namespace=str(meta.get("namespace") or ""),
         version=str(meta.get("resourceVersion") or ""),
     )
 

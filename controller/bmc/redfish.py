@@ -1,4 +1,4 @@
-"""A blocking Redfish client over ``sushy``: power, boot override, virtual media, inventory.
+"""A blocking Redfish client over ``sushy``: power, boot override, inventory.
 
 One ``RedfishClient`` per call site, built from a parsed ``access.Address`` and credentials;
 every request is bounded by ``timeout`` (sushy's connect and read timeouts, no server-side
@@ -104,19 +104,6 @@ class RedfishClient:
         self._call(
             lambda system: system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
         )
-
-    def _cd(self, system: Any) -> Any:
-        collection = system.virtual_media
-        for member in collection.get_members():
-            if any("cd" in str(t).lower() for t in member.media_types or ()):
-                return member
-        raise errors.BMCRefused(f"Redfish BMC at {self.address.netloc} has no CD virtual media")
-
-    def insert_media(self, url: str) -> None:
-        self._call(lambda system: self._cd(system).insert_media(url, inserted=True))
-
-    def eject_media(self) -> None:
-        self._call(lambda system: self._cd(system).eject_media())
 
     def inventory(self) -> dict[str, Any]:
         """Hardware details (Metal3's HardwareDetails shape) from the System resource."""
