@@ -72,8 +72,10 @@ class RedfishClient:
 
     def _call(self, action: Callable[[Any], T]) -> T:
         with _translated(self.address):
-            # Basic auth on every request: one round trip per call, no session bookkeeping,
-            # and every Redfish service accepts it.
+            # A fresh root per call with basic auth: nothing to invalidate when the credentials
+            # or the BMC change, no session to log out of, and every Redfish service accepts
+            # it. The price: each call re-reads the service root (and the Systems collection
+            # when the address names no System) on a new connection before its own request.
             root = sushy.Sushy(
                 self.address.base_url,
                 auth=sushy_auth.BasicAuth(self._creds.username, self._creds.password),
