@@ -138,12 +138,6 @@ class Lab:
                 return net
         raise KeyError(name)
 
-    def host(self, name: str) -> Host:
-        for host in self.hosts:
-            if host.name == name:
-                return host
-        raise KeyError(name)
-
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready canonical form; equal labs give equal documents."""
         document: dict[str, Any] = _plain(dataclasses.asdict(self))

@@ -30,9 +30,6 @@ class Mapping:
         self._value: dict[Any, Any] = value
         self._seen: set[str] = set()
 
-    def has(self, key: str) -> bool:
-        return key in self._value
-
     def raw(self, key: str) -> object:
         self._seen.add(key)
         return self._value.get(key)
