@@ -13,6 +13,8 @@ from pathlib import Path
 
 from controller.operator import app
 
+DEFAULTS = app.Options()  # the flags default to what Options does, so the two cannot drift
+
 
 def add_arguments(
     parser: argparse.ArgumentParser,
@@ -22,7 +24,7 @@ def add_arguments(
     parser.add_argument(
         "--provisioner",
         choices=app.PROVISIONERS,
-        default="fixture",
+        default=DEFAULTS.provisioner,
         help="fixture: in-memory hosts, no hardware; direct: talk to the real BMCs",
     )
     parser.add_argument(
@@ -33,17 +35,24 @@ def add_arguments(
     )
     parser.add_argument("--kubeconfig", type=Path, help=f"default: {kubeconfig_default}")
     parser.add_argument(
-        "--metrics-port", type=int, default=9640, help="Prometheus metrics port (0: none)"
+        "--metrics-port",
+        type=int,
+        default=DEFAULTS.metrics_port,
+        help="Prometheus metrics port (0: none)",
     )
-    parser.add_argument("--metrics-address", default="127.0.0.1")
+    parser.add_argument("--metrics-address", default=DEFAULTS.metrics_address)
     parser.add_argument(
         "--provisioning-limit",
         type=int,
-        default=int(os.environ.get("PROVISIONING_LIMIT", "20")),
+        default=int(os.environ.get("PROVISIONING_LIMIT", DEFAULTS.provisioning_limit)),
         help="hosts inspecting/provisioning/deprovisioning at once (env PROVISIONING_LIMIT)",
     )
-    parser.add_argument("--workers", type=int, default=8, help="hosts reconciled concurrently")
-    parser.add_argument("--bmc-timeout", type=float, default=15.0, help="seconds per BMC call")
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULTS.workers, help="hosts reconciled concurrently"
+    )
+    parser.add_argument(
+        "--bmc-timeout", type=float, default=DEFAULTS.bmc_timeout, help="seconds per BMC call"
+    )
 
 
 def build_options(args: argparse.Namespace) -> app.Options:
