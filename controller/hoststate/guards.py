@@ -232,13 +232,7 @@ async def registration(ctx: ctx_mod.Context) -> GuardResult:
         note = outcomes.Note("BMCAccessValidated", "Verified access to BMC")
         changes += outcomes.Changes(status={"good_credentials": tried}, notes=(note,))
         if host.status.error_type in registration_errors:
-            changes += outcomes.Changes(
-                status={
-                    "error_type": types.ErrorType.NONE,
-                    "error_message": "",
-                    "operational_status": types.OperationalStatus.OK,
-                }
-            )
+            changes += outcomes.ERROR_CLEARED
     return changes if changes != outcomes.NO_CHANGES else None
 
 

@@ -132,14 +132,9 @@ async def available(ctx: ctx_mod.Context) -> outcomes.Outcome:
             return outcomes.Advance(State.PROVISIONING)
         # Back after a failed deployment: try again, keeping the count so the next failure
         # backs off longer.
-        retry = Changes(
-            status={
-                "error_type": types.ErrorType.NONE,
-                "error_message": "",
-                "operational_status": types.OperationalStatus.OK,
-            }
+        return outcomes.Advance(
+            State.PROVISIONING, changes=outcomes.ERROR_CLEARED, reset_errors=False
         )
-        return outcomes.Advance(State.PROVISIONING, changes=retry, reset_errors=False)
     return await power.manage(ctx)
 
 

@@ -41,6 +41,14 @@ class Changes:
 
 
 NO_CHANGES = Changes()
+# A retried error that now passes: the host is healthy again (errorCount is the caller's call).
+ERROR_CLEARED = Changes(
+    status={
+        "error_type": types.ErrorType.NONE,
+        "error_message": "",
+        "operational_status": types.OperationalStatus.OK,
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
