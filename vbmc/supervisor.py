@@ -110,20 +110,27 @@ def _locked(state_dir: Path) -> Iterator[None]:
 
 
 def _domain_uuids(desired: Sequence[spec.BmcSpec]) -> dict[str, str]:
-    """Redfish addresses name systems by UUID, so look each Redfish domain up once."""
-    found: dict[str, str] = {}
+    """Redfish addresses name systems by UUID, so look each Redfish domain up once.
+
+    Redfish hosts usually share one libvirt URI: one connection per URI, not one per host.
+    """
+    by_uri: dict[str, list[spec.BmcSpec]] = {}
     for s in desired:
-        if s.kind is not spec.BmcKind.REDFISH:
-            continue
+        if s.kind is spec.BmcKind.REDFISH:
+            by_uri.setdefault(s.libvirt_uri, []).append(s)
+    found: dict[str, str] = {}
+    for uri, group in by_uri.items():
+        current = group[0]  # the host the error names: the one being looked up
         try:
-            conn = libvirt.open(s.libvirt_uri)
+            conn = libvirt.open(uri)
             try:
-                found[s.host] = str(conn.lookupByName(s.domain).UUIDString())
+                for current in group:
+                    found[current.host] = str(conn.lookupByName(current.domain).UUIDString())
             finally:
                 conn.close()
         except libvirt.libvirtError as err:
             raise errors.VbmcError(
-                f"no libvirt domain {s.domain} for host {s.host} at {s.libvirt_uri}: {err}",
+                f"no libvirt domain {current.domain} for host {current.host} at {uri}: {err}",
                 fix="create the host's VM before its BMC",
             ) from err
     return found
