@@ -181,8 +181,7 @@ def status(state_dir: Path) -> list[spec.BmcStatus]:
         return []
     result = []
     for s in wanted.specs:
-        name = f"ipmi-{s.host}" if s.kind is spec.BmcKind.IPMI else f"redfish-{s.port}"
-        pid = process.read_pid(layout.process_dir(state_dir, name) / "pid")
+        pid = process.read_pid(layout.process_dir(state_dir, units.name(s)) / "pid")
         fault = faults.get_fault(state_dir, s.host)
         result.append(
             spec.BmcStatus(

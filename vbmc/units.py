@@ -36,6 +36,11 @@ class Unit:
         return [sys.executable, "-m", self.module, str(self.directory(state_dir) / "config.json")]
 
 
+def name(s: spec.BmcSpec) -> str:
+    """The unit serving ``s``: ``ipmi-<host>`` (one per host) or ``redfish-<port>`` (shared)."""
+    return f"ipmi-{s.host}" if s.kind is spec.BmcKind.IPMI else f"redfish-{s.port}"
+
+
 def validate(desired: Sequence[spec.BmcSpec]) -> None:
     """Reject sets that cannot run side by side, naming the offending hosts."""
     seen_hosts: set[str] = set()
@@ -80,8 +85,8 @@ def plan(
     for s in desired:
         if s.kind is spec.BmcKind.IPMI:
             config: dict[str, object] = {"spec": s.to_json(), "state_dir": str(state_dir)}
-            name = f"ipmi-{s.host}"
-            units[name] = Unit(name, "vbmc.ipmi", json.dumps(config, sort_keys=True), (s.host,))
+            unit = name(s)
+            units[unit] = Unit(unit, "vbmc.ipmi", json.dumps(config, sort_keys=True), (s.host,))
         else:
             by_port.setdefault(s.port, []).append(s)
     for port, group in sorted(by_port.items()):
@@ -98,9 +103,9 @@ def plan(
             "key": str(server_cert.key),
             "state_dir": str(state_dir),
         }
-        name = f"redfish-{port}"
         hosts = tuple(s.host for s in group)
-        units[name] = Unit(name, "vbmc.redfish", json.dumps(config, sort_keys=True), hosts)
+        unit = name(group[0])
+        units[unit] = Unit(unit, "vbmc.redfish", json.dumps(config, sort_keys=True), hosts)
     return units
 
 
