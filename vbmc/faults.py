@@ -1,6 +1,6 @@
 """Fault injection for the virtual BMCs: a fault per host, stored as a file the BMC re-reads.
 
-Scenarios and ``metallab bmc fault`` call ``set_fault``/``clear_fault``; the IPMI BMC and the
+Scenarios and ``metallab bmc fault`` call ``set_fault`` (``None`` clears); the IPMI BMC and the
 Redfish front read the host's fault through a ``FaultReader`` on every request, so a fault takes
 effect on the next request without restarting anything and works across processes.
 

@@ -24,7 +24,8 @@ MARKER = "Kernel panic"
 
 
 def guest_kernel() -> Path | None:
-    """A Debian cloud kernel to boot as the probe guest, newest first."""
+    """The host's own kernel to boot as the probe guest: the last readable ``/boot/vmlinuz-*``
+    in name order (any flavour will do: it only has to reach its panic)."""
     found = sorted(Path("/boot").glob("vmlinuz-*"), reverse=True)
     return next((path for path in found if os.access(path, os.R_OK)), None)
 
