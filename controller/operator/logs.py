@@ -1,9 +1,9 @@
 """Structured (JSON lines) logs for the controller, with BMC passwords masked.
 
-``setup`` installs the formatter and the ``Redactor`` filter on the root handler; the
-operator calls ``redact(password)`` for every password it reads from a Secret, and any log
-record that would contain one shows ``***`` instead (credentials' reprs never show them
-either). Called once by ``app.serve``.
+``setup`` installs a formatter on the root handler that masks the whole formatted line —
+message, extra fields and traceback alike; the operator calls ``redact(password)`` for every
+password it reads from a Secret, and any log line that would contain one shows ``***``
+instead (credentials' reprs never show them either). Called once by ``app.serve``.
 """
 
 from __future__ import annotations
@@ -12,37 +12,45 @@ import json
 import logging
 import threading
 
-_secrets: set[str] = set()
-# Longest first, so a password containing another is masked whole. Rebuilt only when a new
-# password arrives: redact runs on every reconcile and scrub on every log line and Event, so
-# sorting here instead of per scrub keeps the hot path a plain loop.
-_ordered: tuple[str, ...] = ()
-_lock = threading.Lock()
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
+class _Known:
+    """The passwords to mask. ``ordered`` is longest first, so a password containing another
+    is masked whole; it is rebuilt only when a new password arrives (redact runs on every
+    reconcile, scrub on every log line and Event), and swapped whole so readers need no lock."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.ordered: tuple[str, ...] = ()
+        self.lock = threading.Lock()
+
+
+_known = _Known()
+
+
 def redact(secret: str) -> None:
-    global _ordered
-    if len(secret) < 3 or secret in _secrets:
+    if len(secret) < 3 or secret in _known.secrets:
         return
-    with _lock:
-        _secrets.add(secret)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+    with _known.lock:
+        _known.secrets.add(secret)
+        _known.ordered = tuple(sorted(_known.secrets, key=len, reverse=True))
 
 
 def scrub(text: str) -> str:
-    for secret in _ordered:  # one read of the reference: a concurrent redact swaps it whole
+    for secret in _known.ordered:  # one read of the tuple: a concurrent redact swaps it whole
         text = text.replace(secret, "***")
     return text
 
 
-class Redactor(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
+class TextFormatter(logging.Formatter):
+    """Plain lines, masked after formatting so a traceback cannot carry a password out."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -61,11 +69,7 @@ class JsonFormatter(logging.Formatter):
 
 def setup(*, level: int = logging.INFO, json_lines: bool = True) -> None:
     handler = logging.StreamHandler()
-    handler.addFilter(Redactor())
-    if json_lines:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

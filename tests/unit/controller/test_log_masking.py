@@ -1,0 +1,47 @@
+"""BMC passwords never reach the controller's logs: message, extra fields and tracebacks."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from controller.operator import logs
+
+PASSWORD = "hunter2-bmc"
+
+
+def _logger(formatter: logging.Formatter) -> tuple[logging.Logger, io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    logger = logging.getLogger(f"test-masking-{id(out)}")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger, out
+
+
+@pytest.mark.parametrize(
+    "formatter",
+    [logs.JsonFormatter(), logs.TextFormatter()],
+    ids=["json", "text"],
+)
+def test_known_password_is_masked_everywhere(formatter: logging.Formatter) -> None:
+    logs.redact(PASSWORD)
+    logger, out = _logger(formatter)
+    logger.info("logging in with %s", PASSWORD, extra={"detail": f"password={PASSWORD}"})
+    try:
+        raise RuntimeError(f"BMC said: bad password {PASSWORD}")
+    except RuntimeError:
+        logger.exception("call failed")
+    text = out.getvalue()
+    assert PASSWORD not in text
+    assert "***" in text
+
+
+def test_longer_password_containing_a_shorter_one_is_masked_whole() -> None:
+    logs.redact("abc")
+    logs.redact("abcdef-long")
+    assert logs.scrub("x abcdef-long y") == "x *** y"
