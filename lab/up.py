@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import libvirt
+
 from lab import errors, inventory, paths
 from lab.config import load, model
 from lab.hardware import (
@@ -57,6 +59,18 @@ class Context:
         self.source = source
         self.accel = model.Acceleration.TCG
         self.kubeconfig: Path | None = None
+        self._libvirt: libvirt.virConnect | None = None
+
+    def connection(self) -> libvirt.virConnect:
+        """One connection to the lab's libvirtd for every hardware action of this ``up``."""
+        if self._libvirt is None:
+            self._libvirt = libvirtd.connect(self.state)
+        return self._libvirt
+
+    def close(self) -> None:
+        if self._libvirt is not None:
+            self._libvirt.close()
+            self._libvirt = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,32 +107,20 @@ def _libvirtd(ctx: Context) -> None:
 
 
 def _networks(ctx: Context) -> None:
-    conn = libvirtd.connect(ctx.state)
-    try:
-        for net in ctx.lab.networks:
-            networks.ensure(conn, ctx.lab, net)
-            netns.connect(ctx.lab.name, net)
-    finally:
-        conn.close()
+    for net in ctx.lab.networks:
+        networks.ensure(ctx.connection(), ctx.lab, net)
+        netns.connect(ctx.lab.name, net)
 
 
 def _disks(ctx: Context) -> None:
-    conn = libvirtd.connect(ctx.state)
-    try:
-        found = pool.ensure(conn, ctx.state)
-        for host in ctx.lab.hosts:
-            pool.ensure_volumes(found, host)
-    finally:
-        conn.close()
+    found = pool.ensure(ctx.connection(), ctx.state)
+    for host in ctx.lab.hosts:
+        pool.ensure_volumes(found, host)
 
 
 def _hosts(ctx: Context) -> None:
-    conn = libvirtd.connect(ctx.state)
-    try:
-        for host in ctx.lab.hosts:
-            domains.ensure(conn, host, state=ctx.state, accel=ctx.accel)
-    finally:
-        conn.close()
+    for host in ctx.lab.hosts:
+        domains.ensure(ctx.connection(), host, state=ctx.state, accel=ctx.accel)
 
 
 def _bmcs(ctx: Context) -> None:
@@ -200,22 +202,32 @@ def up(options: Options, *, progress: Progress = print) -> model.Lab:
     lab = load.build(document, name=options.name, hosts=options.hosts)
     ctx = Context(lab, state, {"document": document, "hosts": options.hosts})
     existed = preflight.recorded(state) is not None
-    for action in actions(options):
-        started = time.monotonic()
-        try:
-            action.execute(ctx)
-        except BaseException as err:
-            progress(f"✗ {action.title} ({time.monotonic() - started:.1f}s)")
-            if not existed and not options.retain:
-                progress("  tearing down what this up made (--retain keeps it)")
-                down(options.name, progress=lambda _line: None)
-            if isinstance(err, errors.LabError | KeyboardInterrupt):
-                raise
-            raise errors.LabError(
-                f"{action.title} failed: {err!r}", fix="rerun with -v to see every command"
-            ) from err
-        progress(f"✓ {action.title} ({time.monotonic() - started:.1f}s)")
+    try:
+        for action in actions(options):
+            _run(action, ctx, options, existed=existed, progress=progress)
+    finally:
+        ctx.close()
     return lab
+
+
+def _run(
+    action: Action, ctx: Context, options: Options, *, existed: bool, progress: Progress
+) -> None:
+    started = time.monotonic()
+    try:
+        action.execute(ctx)
+    except BaseException as err:
+        progress(f"✗ {action.title} ({time.monotonic() - started:.1f}s)")
+        if not existed and not options.retain:
+            ctx.close()  # before down stops the libvirtd it points at
+            progress("  tearing down what this up made (--retain keeps it)")
+            down(options.name, progress=lambda _line: None)
+        if isinstance(err, errors.LabError | KeyboardInterrupt):
+            raise
+        raise errors.LabError(
+            f"{action.title} failed: {err!r}", fix="rerun with -v to see every command"
+        ) from err
+    progress(f"✓ {action.title} ({time.monotonic() - started:.1f}s)")
 
 
 def recorded_lab(name: str) -> model.Lab | None:
