@@ -52,8 +52,13 @@ def spawn(
             cwd=cwd,
             start_new_session=True,
         )
-    pid_path.write_text(f"{proc.pid} {_start_time(proc.pid) or ''}\n")
+    record(proc.pid, pid_path)
     return proc.pid
+
+
+def record(pid: int, pid_path: Path) -> None:
+    """Write ``pid`` with its start time, so ``read_pid`` never mistakes a recycled PID."""
+    pid_path.write_text(f"{pid} {_start_time(pid) or ''}\n")
 
 
 def read_pid(pid_path: Path) -> int | None:

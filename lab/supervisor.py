@@ -91,7 +91,7 @@ class _Supervisor:
         )
         log_file.close()
         pid = self.children[component.name].pid
-        (self.directory / f"{component.name}.pid").write_text(f"{pid}\n")
+        process.record(pid, self.directory / f"{component.name}.pid")
         log.info("started %s (pid %d)", component.name, pid)
 
     def _write_status(self) -> None:

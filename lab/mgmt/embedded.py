@@ -274,11 +274,7 @@ def down(lab: Path, *, wipe: bool) -> None:
     process.stop(layout.supervisor_pid, grace=30.0)
     # A supervisor killed with -9 leaves its children behind: stop them by their PID files.
     for pid_file in layout.run.glob("*.pid") if layout.run.exists() else []:
-        try:
-            pid = int(pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pid = 0
-        if pid and process.alive(pid):
+        if (pid := process.read_pid(pid_file)) is not None:
             process.terminate(pid)
         pid_file.unlink(missing_ok=True)
     if wipe:
