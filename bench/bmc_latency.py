@@ -21,19 +21,13 @@ from pathlib import Path
 import libvirt
 import requests
 
-from lab import process
+from lab import ports, process
 from lab.hardware import layout as hw_layout
 from lab.hardware import libvirtd, netns, pool
 from vbmc import layout, spec, supervisor, tls
 
 RUNS = 100
 WARMUP = 5
-
-
-def _free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _rss_mib(pid: int) -> float:
@@ -99,7 +93,7 @@ def main() -> None:
             ipmi = spec.BmcSpec(
                 "bench-ipmi",
                 spec.BmcKind.IPMI,
-                _free_port(socket.SOCK_DGRAM),
+                ports.free(socket.SOCK_DGRAM),
                 "admin",
                 "bench-ipmi-pw",
                 uri,
@@ -108,7 +102,7 @@ def main() -> None:
             rf = spec.BmcSpec(
                 "bench-rf",
                 spec.BmcKind.REDFISH,
-                _free_port(socket.SOCK_STREAM),
+                ports.free(socket.SOCK_STREAM),
                 "admin",
                 "bench-rf-pw",
                 uri,

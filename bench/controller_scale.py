@@ -27,7 +27,7 @@ from kubernetes import client
 
 from controller.api import crds, types
 from controller.bmc import access, credentials, ipmi, redfish
-from lab import kube, paths
+from lab import kube, paths, ports
 from lab.mgmt import cluster
 from lab.mgmt import crds as lab_crds
 
@@ -95,7 +95,7 @@ def scale(kubeconfig: Path, log_dir: Path) -> list[str]:
         NAMESPACE,
         {"metadata": {"name": "bmc"}, "stringData": {"username": USER, "password": PASSWORD}},
     )
-    metrics_port = _free_port(socket.SOCK_STREAM)
+    metrics_port = ports.free(socket.SOCK_STREAM)
     log = (log_dir / "controller.log").open("w")
     proc = subprocess.Popen(
         [
@@ -153,12 +153,6 @@ def scale(kubeconfig: Path, log_dir: Path) -> list[str]:
     ]
 
 
-def _free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _percentiles(call: Callable[[], object]) -> tuple[float, float]:
     call()  # the first call logs in / warms up
     samples = []
@@ -183,7 +177,7 @@ def latency(state: Path) -> list[str]:
         f"SUSHY_EMULATOR_STATE_DIR = {str(state)!r}\n"
         f"SUSHY_EMULATOR_FAKE_SYSTEMS = {[fake]!r}\n"
     )
-    rport, iport = _free_port(socket.SOCK_STREAM), _free_port(socket.SOCK_DGRAM)
+    rport, iport = ports.free(socket.SOCK_STREAM), ports.free(socket.SOCK_DGRAM)
     emulator = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "sushy-emulator"),

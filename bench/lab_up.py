@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,20 +24,13 @@ import sushy
 import urllib3
 import yaml
 
-from lab import paths, runner
+from lab import paths, ports, runner
 from lab import up as lifecycle
 from lab.config import model
 from lab.hardware import bmcs, layout, libvirtd, netns
 from tests.e2e import guest
 
 BOOT_TIMEOUT = 180.0
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _lab_file(directory: Path, *, octet: int, hosts: int, protocol: str) -> Path:
@@ -50,7 +42,7 @@ def _lab_file(directory: Path, *, octet: int, hosts: int, protocol: str) -> Path
         },
         "bmc": {
             "protocol": protocol,
-            "redfishPort": _free_port(),
+            "redfishPort": ports.free(),
             "ipmiPortBase": 16230 + octet * 10,
         },
         "hostDefaults": {"memoryMiB": 256, "disks": [{"sizeGiB": 1}]},
@@ -121,7 +113,7 @@ def _wait_marker(path: Path, started: float) -> float:
 
 def _virtual_media_boot(directory: Path, guest_dir: Path) -> float:
     server = subprocess.Popen(
-        ["python3", "-m", "http.server", str(port := _free_port()), "--bind", "127.0.0.1"],
+        ["python3", "-m", "http.server", str(port := ports.free()), "--bind", "127.0.0.1"],
         cwd=guest_dir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lab import process, supervisor
-from lab.mgmt import ports
+from lab import ports, process, supervisor
 
 METRICS_PORT = 9640
 

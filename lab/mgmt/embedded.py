@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, process, supervisor
-from lab.mgmt import binaries, kubeconfig, pki, ports, probe, record
+from lab import errors, ports, process, supervisor
+from lab.mgmt import binaries, kubeconfig, pki, probe, record
 
 READY_TIMEOUT = 90.0
 CONTROLLERS = (

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from lab import ports
 from lab import up as lifecycle
 from lab.config import model
 from tests.e2e import guest
@@ -65,13 +66,6 @@ def guest_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def lab_file(
     directory: Path,
     *,
@@ -90,8 +84,8 @@ def lab_file(
         "networks": {"provisioning": provisioning, "external": {"cidr": f"10.{octet + 1}.0.0/24"}},
         "bmc": {
             "protocol": protocol,
-            "redfishPort": free_port(),
-            "ipmiPortBase": free_port(socket.SOCK_DGRAM),
+            "redfishPort": ports.free(),
+            "ipmiPortBase": ports.free(socket.SOCK_DGRAM),
         },
         "hostDefaults": {"memoryMiB": 256, "disks": [{"sizeGiB": 1}]},
         "hosts": hosts,

@@ -23,17 +23,12 @@ import sushy
 
 from controller.bmc import access, credentials, ipmi, redfish
 from controller.provisioner import direct
+from lab import ports
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration
 SYSTEM = "27946b59-9e44-4fa7-8e91-f3527a1ef094"
 USER, PASSWORD = "admin", "s3cret-pw"
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_port(port: int, timeout: float = 20.0) -> None:
@@ -65,7 +60,7 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"SUSHY_EMULATOR_STATE_DIR = {str(state)!r}\n"
         f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n"
     )
-    port = free_port(socket.SOCK_STREAM)
+    port = ports.free(socket.SOCK_STREAM)
     log = (state / "emulator.log").open("w")
     proc = subprocess.Popen(
         [
@@ -92,7 +87,7 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def ipmi_bmc() -> Iterator[str]:
-    port = free_port(socket.SOCK_DGRAM)
+    port = ports.free(socket.SOCK_DGRAM)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.controller.ipmi_bmc", str(port), USER],
         stdin=subprocess.PIPE,

@@ -21,6 +21,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
+from lab import ports
 from lab.hardware import layout as hw_layout
 from lab.hardware import libvirtd, netns, pool
 from vbmc import faults, spec, supervisor, tls
@@ -52,12 +53,6 @@ class Bmcs:
 
     def redfish_root(self) -> str:
         return f"https://127.0.0.1:{self.redfish[0].port}/redfish/v1"
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def domain_xml(name: str) -> str:
@@ -125,7 +120,7 @@ def bmcs(
 ) -> Iterator[Bmcs]:
     state_dir = Path(tmp_path_factory.mktemp("vbmc-state"))
     ca = tls.create_ca(state_dir / "ca")
-    redfish_port = free_port(socket.SOCK_STREAM)
+    redfish_port = ports.free(socket.SOCK_STREAM)
 
     def make(host: str, kind: spec.BmcKind, port: int, password: str) -> spec.BmcSpec:
         return spec.BmcSpec(
@@ -138,7 +133,7 @@ def bmcs(
             domain=domains[host],
         )
 
-    ipmi = make("ipmi0", spec.BmcKind.IPMI, free_port(socket.SOCK_DGRAM), "ipmi-Secret-0")
+    ipmi = make("ipmi0", spec.BmcKind.IPMI, ports.free(socket.SOCK_DGRAM), "ipmi-Secret-0")
     rf0 = make("rf0", spec.BmcKind.REDFISH, redfish_port, "rf0-Secret-zero")
     rf1 = make("rf1", spec.BmcKind.REDFISH, redfish_port, "rf1-Secret-one")
     try:

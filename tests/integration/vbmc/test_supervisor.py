@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from lab import process
+from lab import ports, process
 from tests.integration.vbmc import clients
-from tests.integration.vbmc.conftest import USERNAME, LibvirtLab, free_port
+from tests.integration.vbmc.conftest import USERNAME, LibvirtLab
 from vbmc import errors, layout, spec, supervisor, tls
 
 
@@ -31,7 +31,7 @@ def _ipmi(lab: LibvirtLab, domains: dict[str, str], host: str = "ipmi0") -> spec
     return spec.BmcSpec(
         host=host,
         kind=spec.BmcKind.IPMI,
-        port=free_port(socket.SOCK_DGRAM),
+        port=ports.free(socket.SOCK_DGRAM),
         username=USERNAME,
         password="Sup3r-Secret-pw",
         libvirt_uri=lab.uri,
@@ -43,7 +43,7 @@ def _redfish(lab: LibvirtLab, domains: dict[str, str]) -> spec.BmcSpec:
     return spec.BmcSpec(
         host="rf0",
         kind=spec.BmcKind.REDFISH,
-        port=free_port(socket.SOCK_STREAM),
+        port=ports.free(socket.SOCK_STREAM),
         username=USERNAME,
         password="Redfish-Secret-pw",
         libvirt_uri=lab.uri,

@@ -1,7 +1,8 @@
 """Loopback TCP ports for lab daemons: pick free ones, and say clearly when one is taken.
 
-Called by the embedded management cluster (and other lab daemons) before starting anything
-that listens, so a port conflict is one clear line instead of a daemon's crash loop.
+Called by the embedded management cluster, the controller component, benchmarks and tests
+before starting anything that listens, so a port conflict is one clear line instead of a
+daemon's crash loop.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ class PortInUse(errors.LabError):
     """A port the lab needs is held by another process."""
 
 
-def free() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def free(kind: int = socket.SOCK_STREAM) -> int:
+    """A port on 127.0.0.1 that nothing uses right now (TCP, or UDP with ``SOCK_DGRAM``)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
