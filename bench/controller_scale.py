@@ -30,6 +30,7 @@ from controller.bmc import access, credentials, ipmi, redfish
 from lab import kube, paths, ports
 from lab.mgmt import cluster
 from lab.mgmt import crds as lab_crds
+from tests.integration.controller import ipmi_bmc
 
 HOSTS = int(os.environ.get("BENCH_HOSTS", "1000"))
 CALLS = 200
@@ -192,17 +193,10 @@ def latency(state: Path) -> list[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    bmc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.controller.ipmi_bmc", str(iport), USER],
-        stdin=subprocess.PIPE,
-        text=True,
-    )
-    assert bmc.stdin is not None
-    bmc.stdin.write(PASSWORD)
-    bmc.stdin.close()
+    bmc = ipmi_bmc.start(iport, USER, PASSWORD)
     creds = credentials.Credentials(USER, PASSWORD)
     try:
-        time.sleep(3)
+        ports.wait_bound(rport)
         rf = redfish.RedfishClient(
             access.parse(f"redfish+http://127.0.0.1:{rport}/redfish/v1/Systems/{system}"), creds
         )

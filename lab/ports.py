@@ -1,4 +1,4 @@
-"""Loopback TCP ports for lab daemons: pick free ones, and say clearly when one is taken.
+"""Loopback ports for lab daemons: pick free ones, say clearly when one is taken, wait for one.
 
 Called by the embedded management cluster, the controller component, benchmarks and tests
 before starting anything that listens, so a port conflict is one clear line instead of a
@@ -8,6 +8,7 @@ daemon's crash loop.
 from __future__ import annotations
 
 import socket
+import time
 
 from lab import errors
 
@@ -24,9 +25,10 @@ def free(kind: int = socket.SOCK_STREAM) -> int:
         return port
 
 
-def is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def is_free(port: int, kind: int = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        if kind == socket.SOCK_STREAM:  # a port in TIME_WAIT is free; for UDP this would lie
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -39,3 +41,15 @@ def check_free(port: int, *, who: str, fix: str) -> None:
         raise PortInUse(
             f"port 127.0.0.1:{port} needed by {who} is in use by another process", fix=fix
         )
+
+
+def wait_bound(port: int, *, kind: int = socket.SOCK_STREAM, timeout: float = 20.0) -> None:
+    """Return once a process has bound 127.0.0.1:PORT (a just-started daemon); bounded."""
+    deadline = time.monotonic() + timeout
+    while is_free(port, kind):
+        if time.monotonic() > deadline:
+            raise PortInUse(
+                f"nothing bound 127.0.0.1:{port} within {timeout:g}s",
+                fix="read the daemon's log: it probably failed to start",
+            )
+        time.sleep(0.05)

@@ -1,17 +1,22 @@
 """A minimal IPMI BMC on pyghmi's server class, run as its own process by the tests.
 
-``python -m tests.integration.controller.ipmi_bmc PORT USER`` reads the password from stdin
-and serves power status/on/off and boot device for one in-memory server on 127.0.0.1:PORT.
+``start(port, user, password)`` runs ``python -m tests.integration.controller.ipmi_bmc PORT
+USER``, which reads the password from stdin and serves power status/on/off and boot device
+for one in-memory server on 127.0.0.1:PORT.
 It is plain pyghmi — it accepts cipher suite 17 like the bare library does — so it shows that
 the controller's client (pinned to suite 3) logs in where a stock pyghmi client crashes.
 """
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 from typing import Any
 
 from pyghmi.ipmi import bmc
+
+from lab import ports
 
 
 class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
@@ -37,6 +42,19 @@ class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
 
     def set_boot_device(self, bootdevice: Any) -> None:
         self.bootdev = str(bootdevice)
+
+
+def start(port: int, user: str, password: str) -> subprocess.Popen[str]:
+    """Start the BMC in its own process (pyghmi's server and client state are global) and
+    return once it has bound its UDP port; the caller terminates it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", __name__, str(port), user], stdin=subprocess.PIPE, text=True
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(password)
+    proc.stdin.close()
+    ports.wait_bound(port, kind=socket.SOCK_DGRAM)
+    return proc
 
 
 def main() -> None:

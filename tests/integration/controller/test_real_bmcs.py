@@ -25,20 +25,11 @@ from controller.bmc import access, credentials, ipmi, redfish
 from controller.provisioner import direct
 from lab import ports
 from tests.integration.controller import conftest
+from tests.integration.controller import ipmi_bmc as memory_bmc
 
 pytestmark = pytest.mark.integration
 SYSTEM = "27946b59-9e44-4fa7-8e91-f3527a1ef094"
 USER, PASSWORD = "admin", "s3cret-pw"
-
-
-def wait_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +68,7 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_port(port)
+        ports.wait_bound(port)
         yield f"redfish+http://127.0.0.1:{port}/redfish/v1/Systems/{SYSTEM}"
     finally:
         proc.terminate()
@@ -88,15 +79,7 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def ipmi_bmc() -> Iterator[str]:
     port = ports.free(socket.SOCK_DGRAM)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.controller.ipmi_bmc", str(port), USER],
-        stdin=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin is not None
-    proc.stdin.write(PASSWORD)
-    proc.stdin.close()
-    time.sleep(1.0)  # UDP: nothing to connect to; give the server a moment to bind
+    proc = memory_bmc.start(port, USER, PASSWORD)
     try:
         yield f"ipmi://127.0.0.1:{port}"
     finally:

@@ -21,3 +21,12 @@ def test_taken_port_is_reported_with_the_fix() -> None:
 
 def test_free_port_is_free() -> None:
     assert ports.is_free(ports.free())
+
+
+def test_wait_bound_sees_a_bound_udp_port_and_gives_up_on_a_free_one() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        ports.wait_bound(holder.getsockname()[1], kind=socket.SOCK_DGRAM, timeout=1)
+    free = ports.free(socket.SOCK_DGRAM)
+    with pytest.raises(ports.PortInUse, match=f"nothing bound 127.0.0.1:{free} within 0.2s"):
+        ports.wait_bound(free, kind=socket.SOCK_DGRAM, timeout=0.2)
