@@ -11,6 +11,7 @@ was already up is left as it was. ``down`` removes all of it and is idempotent. 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import shutil
@@ -66,6 +67,11 @@ class Context:
         if self._libvirt is None:
             self._libvirt = libvirtd.connect(self.state)
         return self._libvirt
+
+    @functools.cached_property
+    def bmc_access(self) -> list[bmcs.Access]:
+        """Each host's BMC URL, port and credentials, read (or generated) once per ``up``."""
+        return bmcs.access(self.state, self.lab)
 
     def close(self) -> None:
         if self._libvirt is not None:
@@ -139,13 +145,13 @@ def _bmcs(ctx: Context) -> None:
             libvirt_uri=uri,
             domain=access.host,
         )
-        for access in bmcs.access(ctx.state, ctx.lab)
+        for access in ctx.bmc_access
     ]
     supervisor.reconcile(ctx.state, specs)
 
 
 def _inventory(ctx: Context) -> None:
-    docs = inventory.manifests(ctx.lab, bmcs.access(ctx.state, ctx.lab))
+    docs = inventory.manifests(ctx.lab, ctx.bmc_access)
     inventory.write(ctx.state, docs)
     if ctx.kubeconfig is not None and inventory.crd_installed(ctx.kubeconfig):
         inventory.apply(ctx.kubeconfig, docs)
