@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from lab import errors, kube
+from lab import errors, files, kube
 from lab.config import model
 from lab.hardware import bmcs, layout
 
@@ -72,10 +72,7 @@ def render(docs: list[dict[str, Any]]) -> str:
 
 def write(state: Path, docs: list[dict[str, Any]]) -> Path:
     path = layout.inventory(state)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # It holds BMC passwords.
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text(render(docs))
+    files.write_private(path, render(docs))  # it holds BMC passwords
     return path
 
 

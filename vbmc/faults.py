@@ -17,6 +17,7 @@ import math
 import os
 from pathlib import Path
 
+from lab import files
 from vbmc import errors, layout
 
 
@@ -67,7 +68,7 @@ def set_fault(state_dir: Path, host: str, fault: Fault | None) -> None:
     if fault is None:
         path.unlink(missing_ok=True)
         return
-    layout.write_private(path, json.dumps({"kind": fault.kind.value, "seconds": fault.seconds}))
+    files.write_private(path, json.dumps({"kind": fault.kind.value, "seconds": fault.seconds}))
 
 
 def get_fault(state_dir: Path, host: str) -> Fault | None:

@@ -2,12 +2,11 @@
 
 One function per file so the supervisor, the BMC processes, the fault API and the CLI agree on
 paths without passing them around. Everything lives under ``<state_dir>/bmc``; files holding
-passwords are written with mode 0600 by ``write_private``.
+passwords are written with mode 0600 by ``lab.files.write_private``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -46,13 +45,3 @@ def tls(state_dir: Path) -> Path:
 def process_dir(state_dir: Path, name: str) -> Path:
     """A BMC process's own directory: ``ipmi-<host>`` or ``redfish-<port>``."""
     return root(state_dir) / name
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically, readable by the owner only (it may hold passwords)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    tmp.replace(path)

@@ -27,7 +27,7 @@ from typing import Any
 
 import libvirt
 
-from lab import process
+from lab import files, process
 from vbmc import errors, faults, layout, logs, spec, tls, units
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def reconcile(
         existing = tls.KeyPair(ca_dir / "ca.crt", ca_dir / "ca.key")
         ca = existing if existing.cert.exists() else tls.create_ca(ca_dir)
     wanted = Desired(tuple(desired), _domain_uuids(desired), ca)
-    layout.write_private(layout.desired(state_dir), wanted.to_json())
+    files.write_private(layout.desired(state_dir), wanted.to_json())
     with _locked(state_dir):
         started = _pass(state_dir, wanted, backoff=None)
     _ensure_daemon(state_dir)
@@ -259,7 +259,7 @@ def _start_unit(state_dir: Path, unit: units.Unit) -> None:
     directory = unit.directory(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ready").unlink(missing_ok=True)
-    layout.write_private(directory / "config.json", unit.config)
+    files.write_private(directory / "config.json", unit.config)
     pid = process.spawn(
         unit.argv(state_dir),
         log_path=directory / "log",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import secrets
 from pathlib import Path
 
+from lab import files
 from lab.config import model
 from lab.hardware import layout
 
@@ -54,10 +54,7 @@ def _passwords(state: Path, lab: model.Lab) -> dict[str, str]:
         h.name: known.get(h.name) or secrets.token_urlsafe(_PASSWORD_BYTES) for h in lab.hosts
     }
     if wanted != known:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(wanted, out)
+        files.write_private(path, json.dumps(wanted))
     return wanted
 
 

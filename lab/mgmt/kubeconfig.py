@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from lab import files
 from lab.mgmt import pki as pki_mod
 
 
@@ -38,8 +39,5 @@ def write(path: Path, *, server: str, ca: Path, client: pki_mod.Pair, name: str)
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    files.write_private(path, yaml.safe_dump(config, sort_keys=False))
     return path

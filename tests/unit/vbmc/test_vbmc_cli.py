@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import paths
+from lab import files, paths
 from lab.cli import main
 from vbmc import faults, layout, spec, supervisor
 
@@ -29,7 +29,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         uuids={"node-1": "u-1"},
         ca=None,
     )
-    layout.write_private(layout.desired(state), desired.to_json())
+    files.write_private(layout.desired(state), desired.to_json())
     return state
 
 
