@@ -1,6 +1,6 @@
 """The one way metallab runs an external command: logged exactly, failing with a pasteable line.
 
-Every call into virsh, qemu-img, kubectl, ip, ansible or a build tool goes through ``run``; a
+Every call into virsh, qemu-img, kubectl, ip or a build tool goes through ``run``; a
 failure raises ``CommandError`` whose message holds the command as it could be pasted into a
 shell, its exit code and the tail of its stderr. ``require`` turns a missing binary into an
 error that names the package to install.
