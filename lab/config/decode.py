@@ -15,7 +15,9 @@ Called by ``lab.config.load``. The document's shape::
                      product: …, disks: [{sizeGiB: 20}], nics: [{network: provisioning}]}
       hosts: 2                      # a count (node-0, node-1) or a list of host mappings
 
-A host's setting wins over ``hostDefaults``, which wins over the built-in default.
+A host's setting wins over ``hostDefaults``, which wins over the built-in default. The default
+CIDRs and BMC ports above are those of the lab named ``metallab``; any other name gets its own,
+derived from the name (``identity.default_cidrs``/``default_bmc_ports``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,7 @@ import ipaddress
 from lab.config import identity, model, reader
 
 DEFAULT_HOSTS = 2
-DEFAULT_CIDRS = {
-    model.NetworkName.PROVISIONING: "172.22.0.0/24",
-    model.NetworkName.EXTERNAL: "192.168.111.0/24",
-}
+BMC_ADDRESS = "127.0.0.1"  # the only address the BMCs bind (vbmc listens on loopback only)
 DEFAULT_NICS = (model.NetworkName.PROVISIONING, model.NetworkName.EXTERNAL)
 
 
@@ -50,8 +49,8 @@ def decode(document: object, *, name: str, hosts: int | None = None) -> model.La
     acceleration = reader.first(
         spec.choice("acceleration", model.Acceleration), default=model.Acceleration.AUTO
     )
-    networks = _networks(spec.mapping("networks"))
-    bmc, protocol = _bmc(spec.mapping("bmc"))
+    networks = _networks(spec.mapping("networks"), lab=name)
+    bmc, protocol = _bmc(spec.mapping("bmc"), lab=name)
     defaults = spec.mapping("hostDefaults") or reader.Mapping({}, "spec.hostDefaults")
     raw_hosts = spec.raw("hosts")
     spec.finish()
@@ -77,12 +76,14 @@ def decode(document: object, *, name: str, hosts: int | None = None) -> model.La
     )
 
 
-def _networks(node: reader.Mapping | None) -> tuple[model.Network, ...]:
+def _networks(node: reader.Mapping | None, *, lab: str) -> tuple[model.Network, ...]:
     node = node or reader.Mapping({}, "spec.networks")
+    provisioning, external = identity.default_cidrs(lab)
+    defaults = {model.NetworkName.PROVISIONING: provisioning, model.NetworkName.EXTERNAL: external}
     networks = []
     for name in model.NetworkName:
         net = node.mapping(name.value) or reader.Mapping({}, node.at(name.value))
-        text = reader.first(net.string("cidr"), default=DEFAULT_CIDRS[name])
+        text = reader.first(net.string("cidr"), default=defaults[name])
         try:
             cidr = ipaddress.IPv4Network(text, strict=True)
         except ValueError as err:
@@ -106,15 +107,16 @@ def _networks(node: reader.Mapping | None) -> tuple[model.Network, ...]:
     return tuple(networks)
 
 
-def _bmc(node: reader.Mapping | None) -> tuple[model.Bmc, model.BmcProtocol]:
+def _bmc(node: reader.Mapping | None, *, lab: str) -> tuple[model.Bmc, model.BmcProtocol]:
     node = node or reader.Mapping({}, "spec.bmc")
     protocol = reader.first(
         node.choice("protocol", model.BmcProtocol), default=model.BmcProtocol.REDFISH
     )
+    ipmi_port_base, redfish_port = identity.default_bmc_ports(lab)
     bmc = model.Bmc(
-        address=reader.first(node.string("address"), default="127.0.0.1"),
-        ipmi_port_base=reader.first(node.integer("ipmiPortBase"), default=6230),
-        redfish_port=reader.first(node.integer("redfishPort"), default=8000),
+        address=reader.first(node.string("address"), default=BMC_ADDRESS),
+        ipmi_port_base=reader.first(node.integer("ipmiPortBase"), default=ipmi_port_base),
+        redfish_port=reader.first(node.integer("redfishPort"), default=redfish_port),
         username=reader.first(node.string("username"), default="admin"),
     )
     node.finish()

@@ -7,9 +7,10 @@ taken, a route already on the host) belong to ``metallab up``'s actions, not her
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
-from lab.config import model, reader
+from lab.config import decode, model, reader
 
 MIN_MEMORY_MIB = 256
 MIN_MEMORY_UEFI_MIB = 512
@@ -18,6 +19,11 @@ MAX_PREFIX = 28  # gateway .1, host side .2, DHCP from .10: a /28 leaves room fo
 _HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 _SERIAL = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
+# RFC 1918: the only ranges a lab network may use. Anything else is somebody's address space (or
+# loopback, link-local, multicast), and the host side of the lab's veth would route it.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 
 
 def validate(lab: model.Lab) -> model.Lab:
@@ -27,8 +33,26 @@ def validate(lab: model.Lab) -> model.Lab:
     return lab
 
 
+def _kind_of(cidr: ipaddress.IPv4Network) -> str:
+    for kind, test in (
+        ("a loopback", cidr.is_loopback),
+        ("a link-local", cidr.is_link_local),
+        ("a multicast", cidr.is_multicast),
+        ("a reserved", cidr.is_reserved or cidr.is_unspecified),
+    ):
+        if test:
+            return kind
+    return "a public" if cidr.is_global else "a special-purpose"
+
+
 def _networks(lab: model.Lab) -> None:
     for net in lab.networks:
+        if not any(net.cidr.subnet_of(private) for private in PRIVATE_RANGES):
+            raise reader.fail(
+                f"spec.networks.{net.name.value}.cidr",
+                f"{net.cidr} is {_kind_of(net.cidr)} range, not a private one",
+                "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)",
+            )
         if net.cidr.prefixlen > MAX_PREFIX:
             raise reader.fail(
                 f"spec.networks.{net.name.value}.cidr",
@@ -57,6 +81,12 @@ def _networks(lab: model.Lab) -> None:
 
 def _bmc(lab: model.Lab) -> None:
     bmc = lab.bmc
+    if bmc.address != decode.BMC_ADDRESS:
+        raise reader.fail(
+            "spec.bmc.address",
+            f"{bmc.address!r}: the BMCs listen on {decode.BMC_ADDRESS} only",
+            f"write address: {decode.BMC_ADDRESS} or leave it out",
+        )
     for key, port in (("ipmiPortBase", bmc.ipmi_port_base), ("redfishPort", bmc.redfish_port)):
         if not 1024 <= port <= 65535:
             raise reader.fail(f"spec.bmc.{key}", f"port {port} out of range", "use 1024-65535")

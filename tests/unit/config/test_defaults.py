@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).parents[2] / "config-examples"
 
 
 def test_the_built_in_lab_has_two_redfish_hosts_on_both_networks() -> None:
-    lab = load.load(None, name="dflt")
+    lab = load.load(None, name="metallab")
     assert [h.name for h in lab.hosts] == ["node-0", "node-1"]
     assert {h.bmc for h in lab.hosts} == {model.BmcProtocol.REDFISH}
     assert lab.acceleration is model.Acceleration.AUTO
@@ -27,6 +27,40 @@ def test_the_built_in_lab_has_two_redfish_hosts_on_both_networks() -> None:
     assert host.boot_mac == host.nics[0].mac
     assert (host.cpus, host.memory_mib, host.boot_mode) == (1, 1024, model.BootMode.LEGACY)
     assert str(lab.network(model.NetworkName.PROVISIONING).cidr) == "172.22.0.0/24"
+    assert str(lab.network(model.NetworkName.EXTERNAL).cidr) == "192.168.111.0/24"
+    assert (lab.bmc.ipmi_port_base, lab.bmc.redfish_port) == (6230, 8000)
+
+
+def _claims(lab: model.Lab) -> set[str]:
+    """What a lab takes on the host: its network ranges and its BMC ports."""
+    first = lab.bmc.ipmi_port_base
+    return (
+        {str(net.cidr) for net in lab.networks}
+        | {f"udp/{port}" for port in range(first, first + len(lab.hosts))}
+        | {f"tcp/{lab.bmc.redfish_port}"}
+    )
+
+
+def test_labs_with_other_names_get_their_own_default_ranges_and_ports() -> None:
+    default = _claims(load.load(None, name="metallab"))
+    alpha, beta = load.load(None, name="alpha"), load.load(None, name="beta")
+    assert alpha == load.load(None, name="alpha"), "derived from the name: stable"
+    assert not _claims(alpha) & default
+    assert not _claims(beta) & default
+    assert not _claims(alpha) & _claims(beta)
+
+
+def test_derived_defaults_stay_private_and_apart_for_many_names() -> None:
+    for index in range(300):
+        lab = load.load(None, name=f"lab{index}")  # validation: RFC 1918, no overlap
+        assert lab.networks[0].cidr != lab.networks[1].cidr
+        assert not str(lab.networks[0].cidr).startswith(("172.17.", "172.22.0."))
+
+
+def test_a_lab_file_setting_ranges_and_ports_wins_over_the_name() -> None:
+    lab = load.load(EXAMPLES / "valid-full.yaml", name="alpha")
+    assert str(lab.network(model.NetworkName.PROVISIONING).cidr) == "10.10.0.0/24"
+    assert (lab.bmc.ipmi_port_base, lab.bmc.redfish_port) == (7000, 7443)
 
 
 def test_mixed_cycles_ipmi_redfish_virtualmedia() -> None:
