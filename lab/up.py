@@ -22,6 +22,7 @@ from pathlib import Path
 import libvirt
 
 from lab import errors, inventory, paths
+from lab import pki as lab_pki
 from lab.config import load, model
 from lab.hardware import (
     accel,
@@ -88,6 +89,7 @@ class Action:
 def _preflight(ctx: Context) -> None:
     preflight.same_lab(ctx.state, ctx.lab)
     preflight.tools()
+    preflight.firmware(ctx.lab)
     if preflight.recorded(ctx.state) is None:
         preflight.ports(ctx.lab)
     ctx.state.mkdir(parents=True, exist_ok=True)
@@ -147,7 +149,20 @@ def _bmcs(ctx: Context) -> None:
         )
         for access in ctx.bmc_access
     ]
-    supervisor.reconcile(ctx.state, specs)
+    supervisor.reconcile(ctx.state, specs, ca=lab_ca(ctx.state))
+
+
+def lab_ca(state: Path) -> lab_pki.Pair:
+    """The lab's CA, the one the embedded management cluster's certificates come from: made
+    here when the cluster has not made it (``--hardware-only``), at the path the cluster uses."""
+    from lab.mgmt import embedded
+    from lab.mgmt import pki as mgmt_pki
+
+    directory = embedded.Layout(state).pki
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    # Same common name as lab.mgmt.pki gives it; whichever of the two runs first makes the CA.
+    return lab_pki.ensure_ca(mgmt_pki.layout(directory).ca, common_name="metallab-ca")
 
 
 def _inventory(ctx: Context) -> None:
@@ -227,13 +242,23 @@ def _run(
         if not existed and not options.retain:
             ctx.close()  # before down stops the libvirtd it points at
             progress("  tearing down what this up made (--retain keeps it)")
-            down(options.name, progress=lambda _line: None)
+            _tear_down(options.name, progress=progress)
         if isinstance(err, errors.LabError | KeyboardInterrupt):
             raise
         raise errors.LabError(
             f"{action.title} failed: {err!r}", fix="rerun with -v to see every command"
         ) from err
     progress(f"✓ {action.title} ({time.monotonic() - started:.1f}s)")
+
+
+def _tear_down(name: str, *, progress: Progress) -> None:
+    """``down`` after a failed step; a teardown error is reported, never raised, so the error
+    that made ``up`` fail is the one the caller sees."""
+    try:
+        down(name, progress=lambda _line: None)
+    except Exception as err:
+        log.error("tearing down lab %s after a failed up: %s", name, err, exc_info=True)
+        progress(f"  ✗ teardown failed too: {err} — run `metallab down --name {name}`")
 
 
 def recorded_lab(name: str) -> model.Lab | None:

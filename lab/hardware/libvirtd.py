@@ -45,7 +45,16 @@ def _script(state: Path) -> str:
     lines = ["set -e", f"mount --bind {shlex.quote(str(layout.run_dir(state)))} /run"]
     for which, target in _MOUNTS.items():
         lines.append(f"mount --bind {shlex.quote(str(layout.libvirt_dir(state, which)))} {target}")
-    lines += ["mkdir -p /run/libvirt", "virtlogd -d", "exec libvirtd"]
+    # virtlogd outlives a crashed libvirtd (it holds the consoles of running guests), and a
+    # second ``virtlogd -d`` fails on its pidfile lock, which ``set -e`` would make fatal.
+    lines += [
+        "mkdir -p /run/libvirt",
+        "pid=$(cat /run/virtlogd.pid 2>/dev/null || true)",
+        'if [ -z "$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != virtlogd ]; then',
+        "  virtlogd -d",
+        "fi",
+        "exec libvirtd",
+    ]
     return "\n".join(lines)
 
 

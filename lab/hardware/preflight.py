@@ -1,9 +1,10 @@
 """Checks ``metallab up`` runs before it makes anything, so bad input leaves nothing behind.
 
 ``same_lab`` compares the lab being brought up with the one recorded by an earlier ``up`` of
-the same name; ``tools`` names any missing program with its Debian package; ``ports`` refuses
-BMC ports another program already listens on (only for a lab that is not up yet — a running
-lab's own BMCs hold them). Called by the first action of ``lab.up``.
+the same name; ``tools`` names any missing program with its Debian package; ``firmware`` names
+any missing firmware file (OVMF for UEFI hosts, QEMU's iPXE ROM for the virtio NICs) with its
+package; ``ports`` refuses BMC ports another program already listens on (only for a lab that is
+not up yet — a running lab's own BMCs hold them). Called by the first action of ``lab.up``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from lab import errors, runner
+from lab import ports as lab_ports
 from lab.config import model
-from lab.hardware import bmcs, layout
+from lab.hardware import bmcs, domains, layout
 
 TOOLS = (
     ("qemu-system-x86_64", "qemu-system-x86"),
@@ -26,6 +28,8 @@ TOOLS = (
     ("ip", "iproute2"),
     ("unshare", "util-linux"),
 )
+# QEMU loads a NIC's option ROM (iPXE) from here; without it a virtio NIC fails to start.
+IPXE_ROM = Path("/usr/lib/ipxe/qemu/efi-virtio.rom")
 
 
 def recorded(state: Path) -> dict[str, Any] | None:
@@ -55,17 +59,31 @@ def tools() -> None:
         runner.require(binary, package=package)
 
 
+def firmware(lab: model.Lab) -> None:
+    """Every firmware file the lab's domains load exists, or the error names its package."""
+    wanted = [(IPXE_ROM, "the virtio NICs' iPXE boot ROM", "ipxe-qemu")] if lab.hosts else []
+    uefi = [host.name for host in lab.hosts if host.boot_mode is model.BootMode.UEFI]
+    if uefi:
+        why = f"UEFI firmware for {', '.join(uefi)}"
+        wanted += [(domains.OVMF_CODE, why, "ovmf"), (domains.OVMF_VARS, why, "ovmf")]
+    for path, why, package in wanted:
+        if not path.is_file():
+            raise runner.MissingBinary(
+                f"{path} ({why}) is not installed",
+                fix=f"install it (Debian: apt-get install {package})",
+            )
+
+
 def ports(lab: model.Lab) -> None:
-    """IPMI listens on UDP, Redfish on TCP: try to bind each BMC port the lab will use."""
+    """IPMI listens on UDP, Redfish on TCP: each BMC port the lab will use must be free.
+
+    ``lab.ports.is_free`` treats a TCP port in TIME_WAIT (a lab just downed) as free, as the
+    Redfish emulator's own listening socket does."""
     wanted = {(bmcs.port(lab, host), host.bmc is model.BmcProtocol.IPMI) for host in lab.hosts}
     for port, udp in sorted(wanted):
-        kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
-        with socket.socket(socket.AF_INET, kind) as probe:
-            try:
-                probe.bind((lab.bmc.address, port))
-            except OSError as err:
-                raise errors.LabError(
-                    f"BMC port {lab.bmc.address}:{port}/{'udp' if udp else 'tcp'} is taken "
-                    f"({err.strerror})",
-                    fix="stop what listens there, or move spec.bmc.ipmiPortBase/redfishPort",
-                ) from err
+        if not lab_ports.is_free(port, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM):
+            raise lab_ports.PortInUse(
+                f"BMC port {lab.bmc.address}:{port}/{'udp' if udp else 'tcp'} is taken "
+                "by another process",
+                fix="stop what listens there, or move spec.bmc.ipmiPortBase/redfishPort",
+            )

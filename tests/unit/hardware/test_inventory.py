@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).parents[2] / "config-examples"
 
 
 def test_bmc_urls_follow_each_hosts_protocol() -> None:
-    lab = load.load(EXAMPLES / "valid-count.yaml", name="x")
+    lab = load.load(EXAMPLES / "valid-count.yaml", name="metallab")
     urls = [bmcs.url(lab, host) for host in lab.hosts[:3]]
     assert urls == [
         "ipmi://127.0.0.1:6230",

@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).parents[2] / "config-examples"
 
 
 def test_an_isolated_bridge_with_a_fixed_lease_per_nic() -> None:
-    lab = load.load(None, name="x", hosts=3)
+    lab = load.load(None, name="metallab", hosts=3)
     net = lab.network(model.NetworkName.PROVISIONING)
     root = ET.fromstring(networks.xml(lab, net))
     assert root.find("forward") is None  # no NAT, no route out of the lab

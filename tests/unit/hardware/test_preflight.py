@@ -1,5 +1,6 @@
-"""Checks before ``up`` makes anything: missing programs named with their package, a changed
-lab refused with what differs, a taken BMC port refused (TCP for Redfish, UDP for IPMI).
+"""Checks before ``up`` makes anything: missing programs and firmware named with their package,
+a changed lab refused with what differs, a taken BMC port refused (TCP for Redfish, UDP for
+IPMI) while a port in TIME_WAIT after a ``down`` is not.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 
 from lab import errors, runner
 from lab.config import load
-from lab.hardware import layout, preflight
+from lab.hardware import domains, layout, preflight
 
 
 def test_a_missing_program_is_named_with_its_debian_package(
@@ -47,3 +48,52 @@ def test_a_taken_bmc_port_is_refused(tmp_path: Path, protocol: str, kind: int) -
         )
         with pytest.raises(errors.LabError, match=f"BMC port 127.0.0.1:{port}/.* is taken"):
             preflight.ports(load.load(path, name="x"))
+
+
+def _lab_file(tmp_path: Path, *, redfish: int, boot_mode: str = "legacy") -> Path:
+    path = tmp_path / "lab.yaml"
+    path.write_text(
+        "apiVersion: metallab.dev/v1alpha1\nkind: Lab\nspec:\n  hosts: 1\n"
+        f"  hostDefaults: {{bootMode: {boot_mode}, memoryMiB: 512}}\n"
+        f"  bmc: {{protocol: redfish, ipmiPortBase: 1080, redfishPort: {redfish}}}\n"
+    )
+    return path
+
+
+def test_a_bmc_port_in_time_wait_is_not_taken(tmp_path: Path) -> None:
+    """Right after ``down`` the Redfish port's last connections sit in TIME_WAIT: ``up`` may
+    bind it again (the emulator sets SO_REUSEADDR), so the check must not call it taken."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Werkzeug's server
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server side closes first: its end goes to TIME_WAIT
+        client.close()
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # the state the old probe mistook for "taken"
+    preflight.ports(load.load(_lab_file(tmp_path, redfish=port), name="x"))
+
+
+def test_missing_uefi_firmware_names_the_ovmf_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    lab = load.load(_lab_file(tmp_path, redfish=8000, boot_mode="uefi"), name="x")
+    monkeypatch.setattr(preflight, "IPXE_ROM", tmp_path / "lab.yaml")  # present
+    monkeypatch.setattr(domains, "OVMF_CODE", tmp_path / "OVMF_CODE_4M.fd")
+    with pytest.raises(
+        runner.MissingBinary, match=r"UEFI firmware for node-0.*apt-get install ovmf"
+    ):
+        preflight.firmware(lab)
+    legacy = load.load(_lab_file(tmp_path, redfish=8000), name="x")
+    preflight.firmware(legacy)  # a legacy lab does not need OVMF
+
+
+def test_a_missing_ipxe_rom_names_the_ipxe_qemu_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(preflight, "IPXE_ROM", tmp_path / "efi-virtio.rom")
+    with pytest.raises(runner.MissingBinary, match=r"iPXE boot ROM.*apt-get install ipxe-qemu"):
+        preflight.firmware(load.load(_lab_file(tmp_path, redfish=8000), name="x"))

@@ -74,3 +74,28 @@ def test_a_lab_that_was_already_up_is_not_torn_down(fake: list[str], tmp_path: P
     with pytest.raises(errors.LabError):
         lifecycle.up(lifecycle.Options(name="old"), progress=lambda _l: None)
     assert fake == ["ok", "ok"]
+
+
+def test_a_failing_teardown_is_reported_and_the_original_error_raised(
+    fake: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stuck(name: str, progress: object) -> None:
+        raise errors.LabError("libvirtd is wedged", fix="kill it")
+
+    monkeypatch.setattr(lifecycle, "down", stuck)
+    lines: list[str] = []
+    with pytest.raises(errors.LabError, match="on fire") as caught:
+        lifecycle.up(lifecycle.Options(name="new"), progress=lines.append)
+    assert "wedged" not in str(caught.value)
+    assert any("teardown failed too: libvirtd is wedged" in line for line in lines), lines
+    assert any("metallab down --name new" in line for line in lines)
+
+
+def test_the_lab_ca_is_the_management_clusters_ca(tmp_path: Path) -> None:
+    from lab.mgmt import embedded, pki
+
+    ca = lifecycle.lab_ca(tmp_path)
+    assert ca.cert.read_bytes() == lifecycle.lab_ca(tmp_path).cert.read_bytes()  # kept
+    cluster = pki.ensure(embedded.Layout(tmp_path).pki)
+    assert cluster.ca == ca
+    assert cluster.ca.cert.read_bytes() == ca.cert.read_bytes()  # the cluster kept it too
