@@ -149,7 +149,9 @@ def _virtual_media_boot(directory: Path, guest_dir: Path) -> float:
 def _direct_boot(guest_dir: Path) -> float:
     console = guest_dir / "direct.log"
     console.unlink(missing_ok=True)
-    argv = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "256"]
+    # -nic none: QEMU's default user-mode NIC would give the guest a network in the host's
+    # namespace; the direct boot needs none (and -nodefaults would also drop the CD drive).
+    argv = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "256", "-nic", "none"]
     argv += ["-display", "none", "-no-reboot", "-cdrom", str(guest_dir / "guest.iso")]
     argv += ["-boot", "d", "-serial", f"file:{console}"]
     started = time.monotonic()

@@ -37,7 +37,9 @@ def probe(
     if accelerator == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False, "/dev/kvm is missing or not accessible"
     qemu = runner.require("qemu-system-x86_64", package="qemu-system-x86")
-    argv = [qemu, "-accel", accelerator, "-m", "128", "-nodefaults", "-display", "none"]
+    # -nodefaults already drops the default NIC; -nic none says so for the next reader.
+    argv = [qemu, "-accel", accelerator, "-m", "128", "-nodefaults", "-nic", "none"]
+    argv += ["-display", "none"]
     argv += ["-no-reboot", "-serial", "stdio", "-kernel", str(kernel)]
     argv += ["-append", "console=ttyS0 panic=-1"]
     try:
