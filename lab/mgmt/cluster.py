@@ -29,8 +29,22 @@ class UpOptions:
     port: int | None = None  # kube-apiserver port for ``embedded``; free one when None
 
 
+def _check_flags(options: UpOptions) -> None:
+    """Refuse a flag the chosen provider would ignore, so nothing is silently dropped."""
+    for flag, value, owner in (
+        ("--kubeconfig", options.kubeconfig, Provider.EXISTING),
+        ("--port", options.port, Provider.EMBEDDED),
+    ):
+        if value is not None and options.provider is not owner:
+            raise errors.LabError(
+                f"{flag} does not apply to --provider {options.provider}",
+                fix=f"drop {flag}; it is only for --provider {owner}",
+            )
+
+
 def up(lab: Path, options: UpOptions) -> record.Record:
     """Start (or confirm) the cluster and return its record; idempotent."""
+    _check_flags(options)
     previous = record.load(lab)
     if previous is not None and previous.provider != options.provider:
         raise errors.LabError(
@@ -47,11 +61,20 @@ def up(lab: Path, options: UpOptions) -> record.Record:
 
 
 def down(lab: Path, *, wipe: bool) -> None:
-    """Stop the cluster; with ``wipe`` also erase its data. Idempotent."""
-    rec = record.load(lab)
+    """Stop the cluster; with ``wipe`` also erase its data. Idempotent.
+
+    With ``wipe`` an unreadable record is no obstacle: that is the fix its error names.
+    """
+    try:
+        rec = record.load(lab)
+    except record.Unreadable:
+        if not wipe:
+            raise
+        rec = None
     if rec is None:
         if wipe:  # a half-made embedded cluster may have left data but no record
             embedded.down(lab, wipe=True)
+            _remove_empty(lab)
         return
     if rec.provider == Provider.EMBEDDED:
         embedded.down(lab, wipe=wipe)
@@ -60,9 +83,13 @@ def down(lab: Path, *, wipe: bool) -> None:
     if wipe or rec.provider != Provider.EMBEDDED:
         record.forget(lab)
     if wipe:
-        for directory in (record.directory(lab), lab):
-            with contextlib.suppress(OSError):  # only when nothing else of the lab is left
-                directory.rmdir()
+        _remove_empty(lab)
+
+
+def _remove_empty(lab: Path) -> None:
+    for directory in (record.directory(lab), lab):
+        with contextlib.suppress(OSError):  # only when nothing else of the lab is left
+            directory.rmdir()
 
 
 def status(lab: Path) -> dict[str, object]:
