@@ -126,7 +126,8 @@ def ensure() -> Binaries:
         flush=True,
     )
     started = time.monotonic()
-    env = dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=mod")
+    # readonly: go.mod and go.sum are complete, and a build must never rewrite them in the repo
+    env = dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=readonly")
     runner.run(
         [go, "build", "-trimpath", "-ldflags", ldflags, "-o", f"{staging}/", "./cmd/..."],
         cwd=MODULE_DIR,
