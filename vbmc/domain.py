@@ -5,17 +5,21 @@ reset and cycle restart the QEMU process (destroy + create) rather than ``virDom
 boot device chosen just before takes effect, as on a real server whose firmware re-reads its
 boot flags. The boot device lives in the domain's inactive XML (``<os><boot dev=…/>``, the chosen
 device first); a one-time override is written too and reverted right after the next power-on,
-so the domain definition always tells what the next boot will do.
+so the domain definition always tells what the next boot will do. The flags IPMI reports back
+(persistent, EFI) and a pending one-time revert are kept in a small JSON file when the BMC
+gives one, so a restarted BMC process still knows them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import logging
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import libvirt
@@ -40,6 +44,13 @@ class BootSetting:
     persistent: bool = True
     efi: bool = False
 
+    def to_json(self) -> dict[str, object]:
+        return {"device": self.device.value, "persistent": self.persistent, "efi": self.efi}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BootSetting:
+        return cls(BootDevice(data["device"]), bool(data["persistent"]), bool(data["efi"]))
+
 
 class PowerStateError(errors.VbmcError):
     """The command makes no sense in the current power state (IPMI code 0xD5)."""
@@ -57,16 +68,49 @@ libvirt.registerErrorHandler(_ignore_libvirt_errors, None)
 
 
 class Domain:
-    """One domain on one libvirt URI; keeps a connection and reopens it once if it died."""
+    """One domain on one libvirt URI; keeps a connection and reopens it once if it died.
 
-    def __init__(self, uri: str, name: str) -> None:
+    ``flags_path``, if given, keeps the boot flags and a pending one-time revert across
+    restarts of the BMC process."""
+
+    def __init__(self, uri: str, name: str, *, flags_path: Path | None = None) -> None:
         self.uri = uri
         self.name = name
         self._conn: Any = None
         self._lock = threading.Lock()  # guards the connection handle
         self._boot_lock = threading.Lock()  # guards the boot flags and the one-time revert
+        self._flags_path = flags_path
         self._one_shot_restore: BootSetting | None = None
         self._flags = BootSetting(BootDevice.DISK)
+        self._load_flags()
+
+    def _load_flags(self) -> None:
+        if self._flags_path is None:
+            return
+        try:
+            data = json.loads(self._flags_path.read_text())
+            self._flags = BootSetting.from_json(data["flags"])
+            restore = data.get("restore")
+            self._one_shot_restore = None if restore is None else BootSetting.from_json(restore)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.warning(
+                "%s: ignoring unreadable boot flags %s: %s", self.name, self._flags_path, err
+            )
+
+    def _save_flags(self) -> None:
+        """Called with the boot lock held, after every change of the flags or the revert."""
+        if self._flags_path is None:
+            return
+        restore = self._one_shot_restore
+        data = {
+            "flags": self._flags.to_json(),
+            "restore": None if restore is None else restore.to_json(),
+        }
+        tmp = self._flags_path.with_name(f".{self._flags_path.name}.tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(self._flags_path)
 
     def _connection(self) -> Any:
         with self._lock:
@@ -133,6 +177,7 @@ class Domain:
                 restore, self._one_shot_restore = self._one_shot_restore, None
                 self._write_boot(dom, restore.device)
                 self._flags = restore
+                self._save_flags()
 
     def boot(self) -> BootSetting:
         """The device the next boot uses, with the flags last set through the BMC."""
@@ -153,6 +198,7 @@ class Domain:
                 self._one_shot_restore = dataclasses.replace(self._flags, device=current)
             self._write_boot(dom, setting.device)
             self._flags = setting
+            self._save_flags()
 
         self._call(apply)
 

@@ -41,7 +41,11 @@ def main(argv: list[str]) -> int:
             port=bmc_spec.port,
             username=bmc_spec.username,
             password=bmc_spec.password,
-            chassis=domain.Domain(bmc_spec.libvirt_uri, bmc_spec.domain),
+            chassis=domain.Domain(
+                bmc_spec.libvirt_uri,
+                bmc_spec.domain,
+                flags_path=config_path.with_name("boot-flags.json"),
+            ),
             state_dir=Path(config["state_dir"]),
         )
     except domain.DomainError as err:

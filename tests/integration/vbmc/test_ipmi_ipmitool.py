@@ -1,4 +1,5 @@
-"""The IPMI BMC driven by real ``ipmitool -I lanplus``: power, boot device, info, credentials.
+"""The IPMI BMC driven by real ``ipmitool -I lanplus``: power (on, off, cycle, reset, soft),
+boot device, info, credentials.
 
 Each power or boot command is checked against the libvirt domain itself, not only against what
 the BMC answers. Power commands are answered at once and carried out right after (as on real
@@ -60,6 +61,42 @@ def test_power_cycle_restarts_the_qemu_process(
         lambda now: now not in (before, -1),
         what="the domain to run in a new QEMU process",
     )
+    power_off(libvirt_conn, bmcs.ipmi.domain)
+
+
+def test_power_reset_restarts_the_qemu_process(
+    bmcs: Bmcs, libvirt_conn: libvirt.virConnect
+) -> None:
+    dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
+    if not dom.isActive():
+        dom.create()
+    before = dom.ID()
+    reset = clients.ipmitool(bmcs.ipmi, "power", "reset")
+    assert reset.returncode == 0, reset.stderr
+    assert "Chassis Power Control: Reset" in reset.stdout
+    clients.wait_for(
+        lambda: libvirt_conn.lookupByName(bmcs.ipmi.domain).ID(),
+        lambda now: now not in (before, -1),
+        what="the domain to run in a new QEMU process after the reset",
+    )
+    power_off(libvirt_conn, bmcs.ipmi.domain)
+
+
+def test_power_soft_presses_the_acpi_power_button(
+    bmcs: Bmcs, libvirt_conn: libvirt.virConnect
+) -> None:
+    """The firmware-only guest here ignores the button, so what is checked is that QEMU got
+    it: QEMU reports an ACPI power-button press as its ``POWERDOWN`` event. (tests/e2e has a
+    guest that powers off on the button.)"""
+    dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
+    if not dom.isActive():
+        dom.create()
+    with clients.qemu_events(bmcs.ipmi.libvirt_uri, bmcs.ipmi.domain, "POWERDOWN") as seen:
+        soft = clients.ipmitool(bmcs.ipmi, "power", "soft")
+        assert soft.returncode == 0, soft.stderr
+        assert "Chassis Power Control: Soft" in soft.stdout
+        clients.wait_for(lambda: list(seen), bool, what="QEMU's POWERDOWN event")
+    assert _active(libvirt_conn, bmcs.ipmi.domain), "a soft off leaves it to the guest"
     power_off(libvirt_conn, bmcs.ipmi.domain)
 
 
@@ -130,9 +167,13 @@ def test_mc_info_and_guid(bmcs: Bmcs) -> None:
 
 
 def test_wrong_password_is_refused(bmcs: Bmcs) -> None:
-    refused = clients.ipmitool(bmcs.ipmi, "power", "status", password="not-the-password")
+    refused = clients.ipmitool(bmcs.ipmi, "-v", "power", "status", password="not-the-password")
     assert refused.returncode != 0
+    # Refused at authentication (RAKP 2's HMAC), not a BMC that does not answer at all ...
+    assert "RAKP 2 HMAC is invalid" in refused.stderr, refused.stderr
     assert "Chassis Power" not in refused.stdout
+    # ... and the same BMC, asked the same thing with the right password, answers.
+    assert "Chassis Power is" in clients.ipmitool(bmcs.ipmi, "power", "status").stdout
 
 
 def test_unknown_user_is_refused_with_an_answer(bmcs: Bmcs) -> None:

@@ -1,10 +1,12 @@
 """``vbmc.domain.Domain`` on libvirt's in-process ``test:///default`` driver: power transitions,
-persistent and one-time boot devices, and errors that name the domain."""
+persistent and one-time boot devices (kept across a BMC restart), and errors that name the
+domain."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import libvirt
 import pytest
@@ -69,6 +71,27 @@ def test_one_time_boot_device_reverts_after_power_on(name: str) -> None:
     assert chassis.boot().device is domain.BootDevice.DISK
     chassis.power_on()
     assert chassis.boot() == domain.BootSetting(domain.BootDevice.PXE, persistent=True)
+
+
+def test_boot_flags_and_a_pending_revert_survive_a_bmc_restart(name: str, tmp_path: Path) -> None:
+    flags = tmp_path / "boot-flags.json"
+    before = domain.Domain(URI, name, flags_path=flags)
+    before.set_boot(domain.BootSetting(domain.BootDevice.PXE, persistent=True, efi=True))
+    before.set_boot(domain.BootSetting(domain.BootDevice.CDROM, persistent=False))
+    # A new BMC process: a new Domain reading the same file.
+    after = domain.Domain(URI, name, flags_path=flags)
+    assert after.boot() == domain.BootSetting(domain.BootDevice.CDROM, persistent=False)
+    after.power_on()
+    assert after.boot() == domain.BootSetting(domain.BootDevice.PXE, persistent=True, efi=True)
+    assert domain.Domain(URI, name, flags_path=flags).boot().efi
+
+
+def test_an_unreadable_flags_file_falls_back_to_the_defaults(name: str, tmp_path: Path) -> None:
+    flags = tmp_path / "boot-flags.json"
+    flags.write_text("{not json")
+    assert domain.Domain(URI, name, flags_path=flags).boot() == domain.BootSetting(
+        domain.BootDevice.DISK
+    )
 
 
 def test_a_missing_domain_is_named(name: str) -> None:
