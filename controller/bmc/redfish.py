@@ -1,4 +1,4 @@
-"""A blocking Redfish client over ``sushy``: power, boot override, inventory.
+"""A blocking Redfish client over ``sushy``: power, boot override, virtual media, inventory.
 
 One ``RedfishClient`` per call site, built from a parsed ``access.Address`` and credentials;
 every request is bounded by ``timeout`` (sushy's connect and read timeouts, no server-side
@@ -20,6 +20,7 @@ from controller.bmc import access, credentials, errors
 
 T = TypeVar("T")
 BOOT_TARGETS = {"pxe": "Pxe", "disk": "Hdd", "cdrom": "Cd"}
+CD_TYPES = {"CD", "DVD"}
 
 
 @contextlib.contextmanager
@@ -106,6 +107,54 @@ class RedfishClient:
         self._call(
             lambda system: system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
         )
+
+    def _cd_drive(self, system: Any) -> Any:
+        """The System's virtual CD/DVD drive (or, on older BMCs, its Manager's)."""
+        collections = []
+        with _optional():
+            collections.append(system.virtual_media)
+        if not collections:
+            with _optional():
+                collections.extend(manager.virtual_media for manager in system.managers)
+        for collection in collections:
+            # get_member() wants the full @odata.id, which members_identities holds.
+            for identity in collection.members_identities:
+                drive = collection.get_member(identity)
+                types = {str(getattr(t, "value", t)) for t in drive.media_types or ()}
+                if types & CD_TYPES:
+                    return drive
+        raise errors.BMCRefused(
+            f"Redfish BMC at {self.address.netloc} has no virtual CD drive (VirtualMedia)"
+        )
+
+    def insert_media(self, url: str) -> None:
+        """Insert the ISO at ``url`` into the virtual CD drive (ejecting what was there)."""
+
+        def insert(system: Any) -> None:
+            drive = self._cd_drive(system)
+            if drive.inserted:
+                drive.eject_media()
+                drive = self._cd_drive(system)
+            drive.insert_media(url, inserted=True, write_protected=True)
+
+        self._call(insert)
+
+    def eject_media(self) -> None:
+        def eject(system: Any) -> None:
+            drive = self._cd_drive(system)
+            if drive.inserted:
+                drive.eject_media()
+
+        self._call(eject)
+
+    def media(self) -> str | None:
+        """The URL of the image in the virtual CD drive, or None when it is empty."""
+
+        def read(system: Any) -> str | None:
+            drive = self._cd_drive(system)
+            return str(drive.image) if drive.inserted and drive.image else None
+
+        return self._call(read)
 
     def inventory(self) -> dict[str, Any]:
         """Hardware details (Metal3's HardwareDetails shape) from the System resource."""

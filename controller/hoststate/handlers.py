@@ -106,7 +106,10 @@ def needs_provisioning(host: api_host.Host) -> bool:
 
 
 def provisioning_cancelled(host: api_host.Host) -> bool:
-    """The image (or custom deploy) in the spec no longer matches what was provisioned."""
+    """The image URL (or custom deploy) in the spec no longer matches what was provisioned.
+
+    Like BMO only the URL counts: correcting a checksum or its type does not redeploy.
+    """
     spec, status = host.spec, host.status
     if spec.custom_deploy:
         if status.custom_deploy and status.custom_deploy != spec.custom_deploy:
@@ -118,7 +121,7 @@ def provisioning_cancelled(host: api_host.Host) -> bool:
         return True
     if spec.image is None:
         return True
-    return status.image is not None and spec.image != status.image
+    return status.image is not None and spec.image.url != status.image.url
 
 
 async def available(ctx: ctx_mod.Context) -> outcomes.Outcome:
@@ -157,8 +160,11 @@ def _checksum_problem(image: api_host.Image) -> str:
 
 async def provisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     host = ctx.host
-    if host.status.error_type is not types.ErrorType.NONE or provisioning_cancelled(host):
-        return outcomes.Advance(State.DEPROVISIONING, reset_errors=False)
+    # Only a failed deployment sends the host back through deprovisioning; other errors
+    # (registration, say, while the Secret was missing) are the guards' to clear.
+    failed = host.status.error_type is types.ErrorType.PROVISIONING
+    if failed or provisioning_cancelled(host):
+        return outcomes.Advance(State.DEPROVISIONING, reset_errors=not failed)
     image = host.spec.image
     if image is not None and (problem := _checksum_problem(image)):
         return outcomes.Fail(types.ErrorType.PROVISIONING, problem)
@@ -175,6 +181,7 @@ async def provisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
             status={
                 "image": image,
                 "custom_deploy": host.spec.custom_deploy,
+                "boot_mode": host.spec.boot_mode or types.BootMode.UEFI,
                 "powered_on": result.powered_on
                 if result.powered_on is not None
                 else host.status.powered_on,
@@ -214,7 +221,7 @@ async def deprovisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if result.status is base.Status.BUSY:
         return outcomes.Wait(after=result.retry_after)
     cleared = Changes(
-        status={"image": None, "custom_deploy": "", "root_device_hints": None},
+        status={"image": None, "custom_deploy": "", "root_device_hints": None, "boot_mode": ""},
         remove_annotations=power.reboot_annotations(host),
     )
     if host.deleting:

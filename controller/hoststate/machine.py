@@ -1,12 +1,15 @@
 """One reconcile of one host: guards in order, then the state's handler from the table.
 
 Called by the operator with a ``Context``; returns the outcome for ``writer.apply``. Besides
-dispatching, it enforces two rules: a handler may only move to a state its table entry lists
+dispatching, it hands the handler the host with the guards' status changes applied, and
+enforces two rules: a handler may only move to a state its table entry lists
 (anything else is a bug, raised as ``IllegalTransition``), and entering a state that needs a
 provisioning slot first takes one, or parks the host as ``delayed``.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from controller.api import types
 from controller.hoststate import capacity, guards, outcomes, table
@@ -29,7 +32,9 @@ async def reconcile(ctx: ctx_mod.Context) -> outcomes.Outcome:
             break
     state = ctx.host.status.state
     if outcome is None:
-        outcome = await table.TABLE[state].handler(ctx)
+        # The handler sees the host as the guards left it: a registration error they just
+        # cleared must not look like a failure to the handler (it would deprovision).
+        outcome = await table.TABLE[state].handler(_with_status(ctx, carried))
         if isinstance(outcome, outcomes.Advance) and outcome.to not in table.TABLE[state].exits:
             raise IllegalTransition(f"{state.value!r} → {outcome.to.value!r} is not in the table")
     if (
@@ -48,6 +53,13 @@ async def reconcile(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if isinstance(outcome, outcomes.Restore | outcomes.Released) or carried == outcomes.NO_CHANGES:
         return outcome
     return outcomes.with_changes(outcome, carried)
+
+
+def _with_status(ctx: ctx_mod.Context, carried: outcomes.Changes) -> ctx_mod.Context:
+    if not carried.status:
+        return ctx
+    status = dataclasses.replace(ctx.host.status, **carried.status)
+    return dataclasses.replace(ctx, host=dataclasses.replace(ctx.host, status=status))
 
 
 def transitions() -> list[tuple[types.ProvisioningState, types.ProvisioningState, str]]:

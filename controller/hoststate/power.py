@@ -3,7 +3,9 @@
 ``online`` decides, except that a reboot annotation on a provisioned host asks for power off:
 the plain ``reboot.metal3.io`` is removed once the host is off (so it comes back on), while a
 ``reboot.metal3.io/<key>`` holds it off until its owner removes it. ``{"mode": "hard"}`` in any
-of them forces a hard power off; the default is soft. Called by the steady-state handlers.
+of them forces a hard power off; the default is soft, and a soft power off the host ignores
+becomes hard after ``Timing.soft_power_off`` (the backend keeps the clock). Called by the
+steady-state handlers.
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
         )
 
     mode = mode if not desired else types.RebootMode.HARD
-    result = await ctx.provisioner.set_power(base.PowerRequest(on=desired, mode=mode))
+    result = await ctx.provisioner.set_power(
+        base.PowerRequest(on=desired, mode=mode, soft_timeout=ctx.timing.soft_power_off)
+    )
     if result.status is base.Status.FAILED:
         return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, result.message)
     if result.status is base.Status.BUSY:

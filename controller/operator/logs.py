@@ -3,7 +3,9 @@
 ``setup`` installs a formatter on the root handler that masks the whole formatted line —
 message, extra fields and traceback alike; the operator calls ``redact(password)`` for every
 password it reads from a Secret, and any log line that would contain one shows ``***``
-instead (credentials' reprs never show them either). Called once by ``app.serve``.
+instead (credentials' reprs never show them either); ``scrub_json`` does the same for the
+status the reconciler writes. Every non-empty password is masked, however short: a garbled
+log line is the lesser harm. ``setup`` is called once by ``app.run``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Any
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -30,7 +33,7 @@ _known = _Known()
 
 
 def redact(secret: str) -> None:
-    if len(secret) < 3 or secret in _known.secrets:
+    if not secret or secret in _known.secrets:
         return
     with _known.lock:
         _known.secrets.add(secret)
@@ -41,6 +44,17 @@ def scrub(text: str) -> str:
     for secret in _known.ordered:  # one read of the tuple: a concurrent redact swaps it whole
         text = text.replace(secret, "***")
     return text
+
+
+def scrub_json(value: Any) -> Any:
+    """``value`` (decoded JSON) with every string scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: scrub_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(item) for item in value]
+    return value
 
 
 class TextFormatter(logging.Formatter):

@@ -255,7 +255,8 @@ class Reconciler:
         if write.status is not None:
             patch = {
                 "metadata": {"resourceVersion": rv},
-                "status": api_host.status_to_json(write.status),
+                # errorMessage (and the Ready condition quoting it) may carry BMC output.
+                "status": logs.scrub_json(api_host.status_to_json(write.status)),
             }
             latest = await self.client.patch_host(host.namespace, host.name, patch, status=True)
         if latest is not None and host.key in self.bodies and _newer(latest, self.bodies[host.key]):
@@ -314,6 +315,10 @@ def build_access(
     host: api_host.Host, secret: Mapping[str, Any] | None, backend: base.Factory
 ) -> tuple[base.Provisioner | None, str, str]:
     """The host's provisioner and its credentials' version, or None and why there is none."""
+    # Known to the scrubber before anything can quote it, even in an address error.
+    with contextlib.suppress(bmc_errors.BMCError):
+        if secret is not None:
+            logs.redact(credentials.from_secret(secret).credentials.password)
     try:
         address = access.parse(host.spec.bmc_address)
         if address.needs_boot_mac and not host.spec.boot_mac:
@@ -326,7 +331,6 @@ def build_access(
         creds = credentials.from_secret(secret)
     except bmc_errors.BMCError as err:
         return None, "", str(err)
-    logs.redact(creds.credentials.password)
     data = base.HostData(
         key=host.key,
         uid=host.uid,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from controller.api import host as api_host
@@ -61,41 +63,104 @@ class HostData:
     provisioning_id: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RegisterRequest:
     credentials_version: str
     force: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class InspectRequest:
     refresh: bool = False
     force: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PrepareRequest:
     root_device_hints: Any = None
     force: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ProvisionRequest:
     image: api_host.Image | None
     custom_deploy: str = ""
     force: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DeprovisionRequest:
     clean: bool
     force: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PowerRequest:
+    """Power on, or off: ``SOFT`` asks the OS to shut down and becomes a hard power off if
+    the host is still on ``soft_timeout`` seconds after the first soft request (BMO, through
+    Ironic, does the same)."""
+
     on: bool
     mode: types.RebootMode = types.RebootMode.HARD
+    soft_timeout: float = 300.0
+
+
+class BootDevice(enum.StrEnum):
+    PXE = "pxe"
+    DISK = "disk"
+    CDROM = "cdrom"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BootDeviceRequest:
+    """Boot from ``device`` next time (``persistent``: every time), in UEFI or legacy mode."""
+
+    device: BootDevice
+    persistent: bool = False
+    uefi: bool = True
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InsertMediaRequest:
+    """Insert the ISO at ``url`` into the host's virtual CD drive (Redfish virtual media)."""
+
+    url: str
+    boot: bool = True  # also set the next boot to the CD drive
+
+
+class SoftPowerOff:
+    """When each host's pending soft power off was first asked for, so that a host whose OS
+    ignores it is powered off hard after ``PowerRequest.soft_timeout`` (shared by backends)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._since: dict[str, float] = {}
+
+    def decide(self, uid: str, request: PowerRequest) -> tuple[types.RebootMode, bool]:
+        """The mode to use now and whether to send a command (a soft off is sent once)."""
+        if request.on or request.mode is types.RebootMode.HARD:
+            self._since.pop(uid, None)
+            return types.RebootMode.HARD, True
+        now = self.clock()
+        started = self._since.get(uid)
+        if started is None:
+            self._since[uid] = now
+            return types.RebootMode.SOFT, True
+        if now - started >= request.soft_timeout:
+            self._since.pop(uid, None)
+            return types.RebootMode.HARD, True
+        return types.RebootMode.SOFT, False
+
+    def remaining(self, uid: str, request: PowerRequest) -> float:
+        started = self._since.get(uid)
+        return (
+            request.soft_timeout
+            if started is None
+            else started + request.soft_timeout - self.clock()
+        )
+
+    def done(self, uid: str) -> None:
+        self._since.pop(uid, None)
 
 
 class Provisioner(Protocol):
@@ -106,6 +171,9 @@ class Provisioner(Protocol):
     async def deprovision(self, request: DeprovisionRequest) -> Result: ...
     async def power_state(self) -> Result: ...
     async def set_power(self, request: PowerRequest) -> Result: ...
+    async def set_boot_device(self, request: BootDeviceRequest) -> Result: ...
+    async def insert_media(self, request: InsertMediaRequest) -> Result: ...
+    async def eject_media(self) -> Result: ...
     async def detach(self) -> Result: ...
     async def delete(self) -> Result: ...
 

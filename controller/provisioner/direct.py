@@ -1,11 +1,13 @@
-"""The ``direct`` backend: registration, power and out-of-band inspection over real BMCs.
+"""The ``direct`` backend: registration, power, boot device, virtual media and out-of-band
+inspection over real BMCs.
 
 Redfish hosts go through ``bmc.redfish`` (sushy), IPMI hosts through ``bmc.ipmi`` (pyghmi).
 Each blocking call runs on a dedicated thread pool, bounded by ``timeout`` and timed into the
 ``Recorder`` (the operator's metrics), so kopf's event loop never waits on a BMC. What needs
-software inside the host — agent-based inspection of IPMI hosts, writing an image — arrives
-with the deploy agent; until then those calls fail with a message that says so instead of
-pretending to succeed.
+software inside the host — agent-based inspection of IPMI hosts, writing an image, cleaning
+its disks — arrives with the deploy agent; until then those calls fail with a message that
+says so instead of pretending to succeed. A soft power off the host ignores becomes a hard
+one after the request's ``soft_timeout`` (the backend remembers when it was first sent).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from controller.api import types
 from controller.bmc import access, errors, ipmi, redfish
 from controller.provisioner import base
 
@@ -31,18 +34,25 @@ class DirectBackend:
     name = "direct"
 
     def __init__(
-        self, *, timeout: float = 15.0, recorder: Recorder | None = None, threads: int = 16
+        self,
+        *,
+        timeout: float = 15.0,
+        recorder: Recorder | None = None,
+        threads: int = 16,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.timeout = timeout
         self.recorder = recorder
         self.pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="bmc")
         self.validated: dict[str, str] = {}  # host uid → credentials version that worked
+        self.soft_off = base.SoftPowerOff(clock)
 
     def build(self, host: base.HostData) -> base.Provisioner:
         return _DirectProvisioner(self, host)
 
     def forget(self, uid: str) -> None:
         self.validated.pop(uid, None)
+        self.soft_off.done(uid)
 
 
 class _DirectProvisioner:
@@ -123,8 +133,14 @@ class _DirectProvisioner:
         )
 
     async def deprovision(self, request: base.DeprovisionRequest) -> base.Result:
-        # Nothing was written (provision always fails), so there is nothing to clean.
-        return base.Result.done()
+        if request.clean:
+            return base.Result.failed(
+                f"cannot clean the disks (automatedCleaningMode: metadata): cleaning runs in "
+                f"the deploy agent, and {NO_AGENT}; set automatedCleaningMode: disabled to "
+                "deprovision without cleaning"
+            )
+        # Cleaning disabled: deprovisioning leaves the disks alone and powers the host off.
+        return await self.set_power(base.PowerRequest(on=False, mode=types.RebootMode.HARD))
 
     async def power_state(self) -> base.Result:
         try:
@@ -135,19 +151,76 @@ class _DirectProvisioner:
     async def set_power(self, request: base.PowerRequest) -> base.Result:
         client = self.redfish or self.ipmi
         assert client is not None
-        hard = request.mode is not request.mode.SOFT
+        uid, soft_off = self.host.uid, self.backend.soft_off
+        mode, send = soft_off.decide(uid, request)
+        hard = mode is types.RebootMode.HARD
 
         def change() -> bool:
-            client.set_power(request.on, hard=hard)
+            if send:  # a soft power off is sent once, then waited for
+                client.set_power(request.on, hard=hard)
             return client.powered_on()
 
         try:
             now_on = await self._bmc("set_power", change)
         except errors.BMCError as err:
+            soft_off.done(uid)  # not known to be sent: send again on the next try
             return base.Result.failed(str(err))
         if now_on != request.on:
             return base.Result.busy(2.0)  # the BMC accepted; the power state follows
+        soft_off.done(uid)
         return base.Result.done(powered_on=now_on)
+
+    async def set_boot_device(self, request: base.BootDeviceRequest) -> base.Result:
+        client = self.redfish or self.ipmi
+        assert client is not None
+
+        def change() -> None:
+            client.set_boot_device(
+                request.device.value, persistent=request.persistent, uefi=request.uefi
+            )
+
+        try:
+            await self._bmc("set_boot_device", change)
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+        return base.Result.done()
+
+    def _media_client(self) -> redfish.RedfishClient | None:
+        if self.redfish is not None and self.host.address.virtual_media:
+            return self.redfish
+        return None
+
+    def _no_media(self) -> base.Result:
+        return base.Result.failed(
+            f"BMC address {self.host.address.raw!r} has no virtual media: use a "
+            "redfish-virtualmedia:// address"
+        )
+
+    async def insert_media(self, request: base.InsertMediaRequest) -> base.Result:
+        client = self._media_client()
+        if client is None:
+            return self._no_media()
+
+        def insert() -> None:
+            client.insert_media(request.url)
+            if request.boot:
+                client.set_boot_device("cdrom", uefi=self.host.boot_mode != "legacy")
+
+        try:
+            await self._bmc("insert_media", insert)
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+        return base.Result.done()
+
+    async def eject_media(self) -> base.Result:
+        client = self._media_client()
+        if client is None:
+            return self._no_media()
+        try:
+            await self._bmc("eject_media", client.eject_media)
+        except errors.BMCError as err:
+            return base.Result.failed(str(err))
+        return base.Result.done()
 
     async def detach(self) -> base.Result:
         self.backend.forget(self.host.uid)

@@ -5,19 +5,30 @@ benchmark use it. Each host gets a ``Machine`` (keyed by the host's uid) that re
 power, registration, inspection, deployment and the operation in flight, so calls are
 idempotent and a restarted controller sharing the backend resumes instead of repeating a
 finished step (``completed`` counts each finished operation for tests to check). Tests steer
-it with ``inject`` (fail the next N calls of an operation) and ``expect_password``.
+it with ``inject`` (fail the next N calls of an operation), ``expect_password`` and
+``hold_after`` (an operation that finished in the "hardware" does not report back until
+released — where a killed controller loses the news). The machine also records what the
+controller asked for, for tests to check: every power command with its soft/hard mode, the
+boot device, the virtual media, each deprovisioning's cleaning flag, and how often each
+operation was started (``started``) as well as finished (``completed``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import enum
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 
+from controller.api import types
 from controller.provisioner import base
+
+GATE_POLL = 0.05
+GATE_LIMIT = 1200  # polls: a held operation reports back after at most 60 s
 
 
 class Op(enum.StrEnum):
@@ -64,6 +75,20 @@ class Machine:
     deployed: str | None = None
     running: _Running | None = None
     completed: collections.Counter[Op] = dataclasses.field(default_factory=collections.Counter)
+    started: collections.Counter[Op] = dataclasses.field(default_factory=collections.Counter)
+    power_commands: list[tuple[bool, types.RebootMode]] = dataclasses.field(default_factory=list)
+    ignores_soft_off: bool = False  # an OS that does not react to ACPI shutdown
+    boot_device: base.BootDeviceRequest | None = None
+    media: str | None = None  # URL of the ISO in the virtual CD drive
+    cleanings: list[bool] = dataclasses.field(default_factory=list)  # clean flag per deprovision
+
+
+@dataclasses.dataclass
+class Gate:
+    """Holds one operation's report: ``reached`` once it finished, ``released`` to go on."""
+
+    reached: threading.Event = dataclasses.field(default_factory=threading.Event)
+    released: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
 def hardware_for(host: base.HostData) -> dict[str, object]:
@@ -110,6 +135,8 @@ class FixtureBackend:
         self._failures: dict[tuple[str, Op], collections.deque[str]] = {}
         self._passwords: dict[str, str] = {}
         self._slow: dict[tuple[str, Op], float] = {}
+        self._gates: dict[tuple[str, Op], Gate] = {}
+        self.soft_off = base.SoftPowerOff(clock)
 
     def set_delay(self, key: str, op: Op, seconds: float | None) -> None:
         """Make ``op`` take ``seconds`` on host ``key`` only (None: back to the default)."""
@@ -132,8 +159,27 @@ class FixtureBackend:
         else:
             self._passwords[key] = password
 
+    def hold_after(self, key: str, op: Op) -> Gate:
+        """Make ``op`` on host ``key``, once finished, wait for ``Gate.released`` (bounded)
+        before reporting back; the gate is used once."""
+        gate = self._gates[(key, op)] = Gate()
+        return gate
+
+    async def _gate(self, key: str, op: Op) -> None:
+        gate = self._gates.pop((key, op), None)
+        if gate is None:
+            return
+        gate.reached.set()
+        for _ in range(GATE_LIMIT):
+            if gate.released.is_set():
+                return
+            await asyncio.sleep(GATE_POLL)
+
     def completed(self, key: str, op: Op) -> int:
         return sum(m.completed[op] for m in self.machines.values() if m.key == key)
+
+    def started(self, key: str, op: Op) -> int:
+        return sum(m.started[op] for m in self.machines.values() if m.key == key)
 
     def machine(self, key: str) -> Machine | None:
         return next((m for m in self.machines.values() if m.key == key), None)
@@ -162,25 +208,30 @@ class _FixtureProvisioner:
         self.machine = machine
         self.host = host
 
-    def _step(self, op: Op, finish: Callable[[], base.Result]) -> base.Result:
+    async def _step(self, op: Op, finish: Callable[[], base.Result]) -> base.Result:
         """Start ``op``, report it busy until its delay passed, then ``finish`` it once."""
         m, now = self.machine, self.backend.clock()
         if m.running is not None and m.running.op is op:
             if now < m.running.deadline:
                 return base.Result.busy(m.running.deadline - now)
             m.running = None
-            m.completed[op] += 1
-            return finish()
+            return await self._finish(op, finish)
         failure = self.backend.take_failure(m.key, op)
         if failure is not None:
             m.running = None
             return base.Result.failed(failure)
+        m.started[op] += 1
         delay = self.backend.delay(m.key, op)
         if delay <= 0:
-            m.completed[op] += 1
-            return finish()
+            return await self._finish(op, finish)
         m.running = _Running(op, now + delay)
         return base.Result.busy(delay)
+
+    async def _finish(self, op: Op, finish: Callable[[], base.Result]) -> base.Result:
+        self.machine.completed[op] += 1
+        result = finish()
+        await self.backend._gate(self.machine.key, op)
+        return result
 
     async def register(self, request: base.RegisterRequest) -> base.Result:
         m = self.machine
@@ -196,7 +247,7 @@ class _FixtureProvisioner:
             m.registered_version = request.credentials_version
             return base.Result.done(provisioning_id=m.uid)
 
-        return self._step(Op.REGISTER, finish)
+        return await self._step(Op.REGISTER, finish)
 
     async def inspect(self, request: base.InspectRequest) -> base.Result:
         m = self.machine
@@ -207,7 +258,7 @@ class _FixtureProvisioner:
             m.inspected = hardware_for(self.host)
             return base.Result.done(hardware=m.inspected)
 
-        return self._step(Op.INSPECT, finish)
+        return await self._step(Op.INSPECT, finish)
 
     async def prepare(self, request: base.PrepareRequest) -> base.Result:
         m = self.machine
@@ -218,7 +269,7 @@ class _FixtureProvisioner:
             m.prepared = True
             return base.Result.done()
 
-        return self._step(Op.PREPARE, finish)
+        return await self._step(Op.PREPARE, finish)
 
     async def provision(self, request: base.ProvisionRequest) -> base.Result:
         m = self.machine
@@ -230,7 +281,7 @@ class _FixtureProvisioner:
             m.deployed, m.powered_on = target, True
             return base.Result.done(powered_on=True)
 
-        return self._step(Op.PROVISION, finish)
+        return await self._step(Op.PROVISION, finish)
 
     async def deprovision(self, request: base.DeprovisionRequest) -> base.Result:
         m = self.machine
@@ -239,9 +290,10 @@ class _FixtureProvisioner:
 
         def finish() -> base.Result:
             m.deployed, m.powered_on, m.prepared = None, False, False
+            m.cleanings.append(request.clean)
             return base.Result.done()
 
-        return self._step(Op.DEPROVISION, finish)
+        return await self._step(Op.DEPROVISION, finish)
 
     async def power_state(self) -> base.Result:
         failure = self.backend.take_failure(self.machine.key, Op.POWER)
@@ -250,15 +302,40 @@ class _FixtureProvisioner:
         return base.Result.done(powered_on=self.machine.powered_on)
 
     async def set_power(self, request: base.PowerRequest) -> base.Result:
-        m = self.machine
+        m, soft_off = self.machine, self.backend.soft_off
         if m.powered_on == request.on and m.running is None:
+            soft_off.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
+        if m.running is not None and m.running.op is Op.POWER:
+            mode, send = types.RebootMode.HARD, False  # a command is in flight: let it land
+        else:
+            mode, send = soft_off.decide(m.uid, request)
+        if send:
+            m.power_commands.append((request.on, mode))
+        if not request.on and mode is types.RebootMode.SOFT and m.ignores_soft_off:
+            return base.Result.busy(min(2.0, max(0.0, soft_off.remaining(m.uid, request))))
 
         def finish() -> base.Result:
             m.powered_on = request.on
+            soft_off.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
 
-        return self._step(Op.POWER, finish)
+        return await self._step(Op.POWER, finish)
+
+    async def set_boot_device(self, request: base.BootDeviceRequest) -> base.Result:
+        self.machine.boot_device = request
+        return base.Result.done()
+
+    async def insert_media(self, request: base.InsertMediaRequest) -> base.Result:
+        m = self.machine
+        m.media = request.url
+        if request.boot:
+            m.boot_device = base.BootDeviceRequest(device=base.BootDevice.CDROM)
+        return base.Result.done()
+
+    async def eject_media(self) -> base.Result:
+        self.machine.media = None
+        return base.Result.done()
 
     async def detach(self) -> base.Result:
         self.machine.registered_version = None
@@ -269,4 +346,4 @@ class _FixtureProvisioner:
             self.backend.forget(self.machine.uid)
             return base.Result.done()
 
-        return self._step(Op.DELETE, finish)
+        return await self._step(Op.DELETE, finish)

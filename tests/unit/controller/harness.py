@@ -57,14 +57,22 @@ def body(name: str = "node", **spec: Any) -> Body:
 
 
 class Sim:
-    def __init__(self, backend: fixture.FixtureBackend | None = None, *, limit: int = 20) -> None:
+    def __init__(
+        self,
+        backend: fixture.FixtureBackend | None = None,
+        *,
+        limit: int = 20,
+        timing: ctx_mod.Timing = ctx_mod.Timing(),
+    ) -> None:
         self.backend = backend or fixture.FixtureBackend()
+        self.timing = timing
         self.slots = capacity.Capacity(limit)
         self.secret: Body | None = secret()
         self.writes: list[writer.Write] = []
         self.clock = 0
 
-    async def step(self, obj: Body) -> writer.Write:
+    async def step(self, obj: Body, *, lose: bool = False) -> writer.Write:
+        """One reconcile; ``lose``: the controller dies before its write reaches the server."""
         host = api_host.parse(obj)
         if host.status.state in reconciler.NO_ACCESS_STATES:
             provisioner, version, problem = None, "", ""
@@ -76,15 +84,16 @@ class Sim:
             credentials_version=version,
             access_error=problem,
             capacity=self.slots,
-            timing=ctx_mod.Timing(),
+            timing=self.timing,
         )
         outcome = await machine.reconcile(ctx)
         self.clock += 1
         write = writer.apply(
             host, outcome, now=f"2030-01-01T00:00:{self.clock % 60:02d}Z", policy=backoff.Policy()
         )
-        self._apply(obj, write)
-        self.writes.append(write)
+        if not lose:
+            self._apply(obj, write)
+            self.writes.append(write)
         return write
 
     def _apply(self, obj: Body, write: writer.Write) -> None:

@@ -161,3 +161,81 @@ def test_deletion_from_every_state_powers_off_and_releases(state: str) -> None:
     if state not in {"unmanaged", "registering"}:
         assert "powering off before delete" in states
     assert states[-1] == "deleting"
+
+
+def test_registration_error_cleared_mid_provisioning_does_not_deprovision() -> None:
+    """The Secret vanishes while the image is written and comes back: the guard clears the
+    registration error and the handler, seeing the cleared host, carries on provisioning."""
+    now = [0.0]
+    backend = fixture.FixtureBackend(fixture.Delays(provision=10), clock=lambda: now[0])
+    sim = harness.Sim(backend)
+    obj = harness.body(image=IMAGE)
+
+    async def go() -> None:
+        await sim.to_state(obj, "provisioning")
+        await sim.step(obj)  # the deployment runs
+        secret, sim.secret = sim.secret, None
+        await sim.step(obj)
+        assert harness.status(obj, "errorType") == "registration error"
+        sim.secret = secret
+        await sim.step(obj)
+        assert harness.state_of(obj) == "provisioning"
+        assert not harness.status(obj, "errorType")
+        now[0] += 11
+        await sim.to_state(obj, "provisioned")
+        assert backend.completed("ns/node", fixture.Op.PROVISION) == 1
+
+    run(go())
+    states = [w.transition[1].value for w in sim.writes if w.transition]
+    assert "deprovisioning" not in states
+
+
+@pytest.mark.parametrize(("mode", "cleaned"), [("metadata", True), ("disabled", False)])
+def test_automated_cleaning_mode_reaches_the_backend(
+    sim: harness.Sim, mode: str, cleaned: bool
+) -> None:
+    obj = harness.body(image=IMAGE, automatedCleaningMode=mode)
+
+    async def go() -> None:
+        await sim.to_state(obj, "provisioned")
+        obj["spec"]["image"] = None
+        await sim.to_state(obj, "available")
+
+    run(go())
+    machine = sim.backend.machine("ns/node")
+    assert machine is not None and machine.cleanings == [cleaned]
+
+
+def test_checksum_only_edit_does_not_reprovision(sim: harness.Sim) -> None:
+    """Like BMO, only the image URL decides whether the provisioned image is still wanted."""
+    obj = harness.body(image=dict(IMAGE))
+
+    async def go() -> None:
+        await sim.to_state(obj, "provisioned")
+        obj["spec"]["image"] = {**IMAGE, "checksum": "b" * 64, "checksumType": "sha256"}
+        for _ in range(3):
+            await sim.step(obj)
+        assert harness.state_of(obj) == "provisioned"
+        obj["spec"]["image"] = {**IMAGE, "url": "http://127.0.0.1/other.qcow2"}
+        await sim.to_state(obj, "deprovisioning")
+
+    run(go())
+    assert sim.backend.completed("ns/node", fixture.Op.PROVISION) == 1
+
+
+@pytest.mark.parametrize(("spec_mode", "written"), [(None, "UEFI"), ("legacy", "legacy")])
+def test_provisioned_boot_mode_is_recorded_and_cleared(
+    sim: harness.Sim, spec_mode: str | None, written: str
+) -> None:
+    obj = harness.body(image=IMAGE)
+    if spec_mode:
+        obj["spec"]["bootMode"] = spec_mode
+
+    async def go() -> None:
+        await sim.to_state(obj, "provisioned")
+        assert obj["status"]["provisioning"]["bootMode"] == written
+        obj["spec"]["image"] = None
+        await sim.to_state(obj, "available")
+        assert "bootMode" not in obj["status"]["provisioning"]
+
+    run(go())
