@@ -62,10 +62,10 @@ class Sim:
         backend: fixture.FixtureBackend | None = None,
         *,
         limit: int = 20,
-        timing: ctx_mod.Timing = ctx_mod.Timing(),
+        timing: ctx_mod.Timing | None = None,
     ) -> None:
         self.backend = backend or fixture.FixtureBackend()
-        self.timing = timing
+        self.timing = timing or ctx_mod.Timing()
         self.slots = capacity.Capacity(limit)
         self.secret: Body | None = secret()
         self.writes: list[writer.Write] = []

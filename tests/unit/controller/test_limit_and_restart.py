@@ -1,13 +1,18 @@
 """The provisioning limit parks extra hosts as delayed and lets them in as slots free; a new
-controller (a fresh Sim) over the same hardware resumes without repeating finished steps."""
+controller (a fresh Sim) over the same hardware resumes without repeating finished steps —
+also when the old one died between an operation finishing and its status write landing."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
+
 from controller.provisioner import fixture
 from tests.unit.controller import harness
+
+IMAGE = {"url": "http://127.0.0.1/img.qcow2", "checksum": "a" * 32, "checksumType": "md5"}
 
 
 def run(coro: Any) -> None:
@@ -57,6 +62,33 @@ def test_restarted_controller_does_not_repeat_a_finished_step() -> None:
         await second.to_state(obj, "available")
         assert backend.completed("ns/node", fixture.Op.INSPECT) == 1
         assert backend.completed("ns/node", fixture.Op.REGISTER) == 1
+        assert backend.started("ns/node", fixture.Op.INSPECT) == 1
+
+    run(go())
+
+
+@pytest.mark.parametrize("op", [fixture.Op.INSPECT, fixture.Op.PREPARE, fixture.Op.PROVISION])
+def test_controller_killed_before_its_write_does_not_repeat_the_step(op: fixture.Op) -> None:
+    """The reconcile that finished ``op`` dies before writing: the successor finds the step
+    done in the hardware and moves on without starting it again."""
+    now = [0.0]
+    backend = fixture.FixtureBackend(clock=lambda: now[0])
+    backend.set_delay("ns/node", op, 5)
+    obj = harness.body(image=IMAGE)
+    state = {"inspect": "inspecting", "prepare": "preparing", "provision": "provisioning"}
+
+    async def go() -> None:
+        first = harness.Sim(backend)
+        await first.to_state(obj, state[op.value])
+        await first.step(obj)  # the operation starts
+        now[0] += 6
+        lost = await first.step(obj, lose=True)  # it finished; the write never lands
+        assert lost.transition is not None and backend.completed("ns/node", op) == 1
+        assert harness.state_of(obj) == state[op.value]
+        second = harness.Sim(backend)
+        await second.to_state(obj, "provisioned")
+        assert backend.started("ns/node", op) == 1
+        assert backend.completed("ns/node", op) == 1
 
     run(go())
 

@@ -1,4 +1,5 @@
-"""BMC passwords never reach the controller's logs: message, extra fields and tracebacks."""
+"""BMC passwords never reach the controller's logs (message, extra fields, tracebacks) or
+the status it writes, however short the password."""
 
 from __future__ import annotations
 
@@ -45,3 +46,24 @@ def test_longer_password_containing_a_shorter_one_is_masked_whole() -> None:
     logs.redact("abc")
     logs.redact("abcdef-long")
     assert logs.scrub("x abcdef-long y") == "x *** y"
+
+
+def test_short_passwords_are_masked_too() -> None:
+    logs.redact("#!")
+    logs.redact("")
+    assert logs.scrub("pw #! used") == "pw *** used"
+    assert logs.scrub("nothing to hide") == "nothing to hide"
+
+
+def test_status_payload_is_scrubbed_throughout() -> None:
+    logs.redact(PASSWORD)
+    status = {
+        "errorMessage": f"invalid BMC address 'ipmi://{PASSWORD}:x'",
+        "conditions": [{"type": "Ready", "message": f"bad {PASSWORD}"}],
+        "errorCount": 1,
+        "poweredOn": None,
+    }
+    scrubbed = logs.scrub_json(status)
+    assert PASSWORD not in str(scrubbed)
+    assert scrubbed["errorMessage"] == "invalid BMC address 'ipmi://***:x'"
+    assert scrubbed["errorCount"] == 1 and scrubbed["poweredOn"] is None
