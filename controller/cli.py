@@ -8,6 +8,7 @@ cluster without the lab package, while ``metallab controller run`` offers the sa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 
@@ -53,6 +54,12 @@ def add_arguments(
     parser.add_argument(
         "--bmc-timeout", type=float, default=DEFAULTS.bmc_timeout, help="seconds per BMC call"
     )
+    parser.add_argument(
+        "--soft-power-off-timeout",
+        type=float,
+        default=DEFAULTS.timing.soft_power_off,
+        help="seconds before an ignored soft power off becomes a hard one",
+    )
 
 
 def build_options(args: argparse.Namespace) -> app.Options:
@@ -65,6 +72,7 @@ def build_options(args: argparse.Namespace) -> app.Options:
         provisioning_limit=args.provisioning_limit,
         workers=args.workers,
         bmc_timeout=args.bmc_timeout,
+        timing=dataclasses.replace(DEFAULTS.timing, soft_power_off=args.soft_power_off_timeout),
     )
 
 

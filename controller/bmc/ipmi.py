@@ -143,3 +143,8 @@ class IpmiClient:
 
     def set_boot_device(self, device: str, *, persistent: bool = False, uefi: bool = True) -> None:
         self._run("set_bootdev", BOOT_DEVICES[device], persist=persistent, uefiboot=uefi)
+
+    def boot_device(self) -> str:
+        """The next boot device, by our name (``pxe``, ``disk``, ``cdrom``) or pyghmi's."""
+        device = str(self._run("get_bootdev").get("bootdev") or "")
+        return {v: k for k, v in BOOT_DEVICES.items()}.get(device, device)

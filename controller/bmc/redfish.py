@@ -108,6 +108,15 @@ class RedfishClient:
             lambda system: system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
         )
 
+    def boot_device(self) -> str:
+        """The boot override target, by our name (``pxe``, ``disk``, ``cdrom``) or Redfish's."""
+
+        def read(system: Any) -> str:
+            target = str(getattr(system.boot.target, "value", system.boot.target) or "")
+            return {v: k for k, v in BOOT_TARGETS.items()}.get(target, target)
+
+        return self._call(read)
+
     def _cd_drive(self, system: Any) -> Any:
         """The System's virtual CD/DVD drive (or, on older BMCs, its Manager's)."""
         collections = []

@@ -3,14 +3,21 @@
 ``crds`` installs the generated CRDs once; ``namespace`` gives each test its own namespace
 (emptied and deleted afterwards); ``run_controller`` starts the real controller — kopf,
 reconciler, state machine — in a thread against that namespace with a fixture backend the
-test can steer, and stops it at the end. ``api`` is a kubernetes client for the test's own
-reads and writes.
+test can steer, and stops it (or ``kill``s it, abruptly) at the end. ``api`` is a kubernetes
+client for the test's own reads and writes. ``redfish_bmc`` (sushy-tools' emulator, fake
+driver) and ``ipmi_bmc`` (a pyghmi BMC in its own process) are real BMC services on
+127.0.0.1, one of each per test module; ``file_server`` serves a directory over HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import http.server
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -18,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import bcrypt
 import pytest
 from kubernetes import client
 from kubernetes.client import exceptions
@@ -28,13 +36,16 @@ from controller.hoststate import backoff
 from controller.hoststate import context as ctx_mod
 from controller.operator import app
 from controller.provisioner import base, fixture
-from lab import kube
+from lab import kube, ports
 from lab.mgmt import crds as lab_crds
+from tests.integration.controller import ipmi_bmc as memory_bmc
 
 FAST_POLICY = backoff.Policy(base=0.3, cap=2.0)
 FAST_TIMING = ctx_mod.Timing(
     steady_poll=1.0, unmanaged_poll=2.0, detached_poll=2.0, delayed_poll=2.0
 )
+SYSTEM = "27946b59-9e44-4fa7-8e91-f3527a1ef094"
+USER, PASSWORD = "admin", "s3cret-pw"
 
 
 @pytest.fixture(scope="session")
@@ -79,16 +90,22 @@ class Controller:
         self.backend = backend
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._stop = threading.Event()
         ready = threading.Event()
         stop = self._stop
 
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._task = asyncio.current_task()
+            await app.serve(self.options, backend=self.backend, stop_flag=stop, ready_flag=ready)
+
         def main() -> None:
-            asyncio.run(
-                app.serve(self.options, backend=self.backend, stop_flag=stop, ready_flag=ready)
-            )
+            with contextlib.suppress(asyncio.CancelledError):
+                asyncio.run(serve())
 
         self._thread = threading.Thread(target=main, name="controller", daemon=True)
         self._thread.start()
@@ -99,6 +116,15 @@ class Controller:
             self._stop.set()
             self._thread.join(30)
             assert not self._thread.is_alive(), "the controller did not stop within 30 s"
+            self._thread = None
+
+    def kill(self) -> None:
+        """Stop abruptly: cancel everything at once, reconciles in flight included, with no
+        chance to finish a write (the closest a thread gets to SIGKILL)."""
+        if self._thread is not None and self._loop is not None and self._task is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            self._thread.join(30)
+            assert not self._thread.is_alive(), "the controller did not die within 30 s"
             self._thread = None
 
     def restart(self) -> None:
@@ -115,6 +141,7 @@ def run_controller(crds: Path, namespace: str) -> Iterator[Callable[..., Control
         backend: base.Factory | None = None,
         limit: int = 20,
         delays: fixture.Delays | None = None,
+        timing: ctx_mod.Timing = FAST_TIMING,
     ) -> Controller:
         options = app.Options(
             namespaces=(namespace,),
@@ -122,7 +149,7 @@ def run_controller(crds: Path, namespace: str) -> Iterator[Callable[..., Control
             metrics_port=None,
             provisioning_limit=limit,
             policy=FAST_POLICY,
-            timing=FAST_TIMING,
+            timing=timing,
         )
         controller = Controller(
             options, backend or fixture.FixtureBackend(delays or fixture.Delays())
@@ -134,6 +161,83 @@ def run_controller(crds: Path, namespace: str) -> Iterator[Callable[..., Control
     yield start
     for controller in started:
         controller.stop()
+
+
+@pytest.fixture(scope="module")
+def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state = tmp_path_factory.mktemp("sushy")
+    htpasswd = state / "htpasswd"
+    htpasswd.write_text(f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt()).decode()}\n")
+    config = state / "emulator.conf"
+    systems = [
+        {
+            "uuid": SYSTEM,
+            "name": "node-r",
+            "power_state": "Off",
+            "nics": [{"mac": "52:54:00:12:34:56", "ip": "127.0.0.2"}],
+        }
+    ]
+    config.write_text(
+        f"SUSHY_EMULATOR_AUTH_FILE = {str(htpasswd)!r}\n"
+        f"SUSHY_EMULATOR_STATE_DIR = {str(state)!r}\n"
+        f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n"
+    )
+    port = ports.free(socket.SOCK_STREAM)
+    log = (state / "emulator.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "sushy-emulator"),
+            "--config",
+            str(config),
+            "--fake",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        ports.wait_bound(port)
+        yield f"redfish+http://127.0.0.1:{port}/redfish/v1/Systems/{SYSTEM}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@contextlib.contextmanager
+def pyghmi_bmc(*, ignore_soft_off: bool = False) -> Iterator[str]:
+    """A pyghmi BMC in its own process; yields its ipmi:// address."""
+    port = ports.free(socket.SOCK_DGRAM)
+    proc = memory_bmc.start(port, USER, PASSWORD, ignore_soft_off=ignore_soft_off)
+    try:
+        yield f"ipmi://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def ipmi_bmc() -> Iterator[str]:
+    with pyghmi_bmc() as address:
+        yield address
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A directory and the http://127.0.0.1:PORT URL serving it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="files", daemon=True)
+    thread.start()
+    try:
+        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 class Hosts:

@@ -2,7 +2,8 @@
 
 ``start(port, user, password)`` runs ``python -m tests.integration.controller.ipmi_bmc PORT
 USER``, which reads the password from stdin and serves power status/on/off and boot device
-for one in-memory server on 127.0.0.1:PORT.
+for one in-memory server on 127.0.0.1:PORT; with ``ignore_soft_off`` its "OS" ignores the
+soft (ACPI) shutdown, as a hung one does.
 It is plain pyghmi — it accepts cipher suite 17 like the bare library does — so it shows that
 the controller's client (pinned to suite 3) logs in where a stock pyghmi client crashes.
 """
@@ -20,10 +21,11 @@ from lab import ports
 
 
 class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
-    def __init__(self, authdata: dict[str, str], port: int) -> None:
+    def __init__(self, authdata: dict[str, str], port: int, *, ignore_soft_off: bool) -> None:
         super().__init__(authdata, port=port, address="127.0.0.1")
         self.powered = False
         self.bootdev = "default"
+        self.ignore_soft_off = ignore_soft_off
 
     def get_power_state(self) -> str:
         return "on" if self.powered else "off"
@@ -35,7 +37,8 @@ class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
         self.powered = False
 
     def power_shutdown(self) -> None:
-        self.powered = False
+        if not self.ignore_soft_off:
+            self.powered = False
 
     def get_boot_device(self) -> str:
         return self.bootdev
@@ -44,12 +47,15 @@ class MemoryBmc(bmc.Bmc):  # type: ignore[misc]
         self.bootdev = str(bootdevice)
 
 
-def start(port: int, user: str, password: str) -> subprocess.Popen[str]:
+def start(
+    port: int, user: str, password: str, *, ignore_soft_off: bool = False
+) -> subprocess.Popen[str]:
     """Start the BMC in its own process (pyghmi's server and client state are global) and
     return once it has bound its UDP port; the caller terminates it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(port), user], stdin=subprocess.PIPE, text=True
-    )
+    args = [sys.executable, "-m", __name__, str(port), user]
+    if ignore_soft_off:
+        args.append("--ignore-soft-off")
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
     assert proc.stdin is not None
     proc.stdin.write(password)
     proc.stdin.close()
@@ -60,7 +66,7 @@ def start(port: int, user: str, password: str) -> subprocess.Popen[str]:
 def main() -> None:
     port, user = int(sys.argv[1]), sys.argv[2]
     password = sys.stdin.read().strip()
-    MemoryBmc({user: password}, port).listen()
+    MemoryBmc({user: password}, port, ignore_soft_off="--ignore-soft-off" in sys.argv).listen()
 
 
 if __name__ == "__main__":

@@ -10,81 +10,18 @@ really changes the power the BMC reports; a direct host asked to provision fails
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import bcrypt
 import pytest
 import sushy
 
 from controller.bmc import access, credentials, ipmi, redfish
 from controller.provisioner import direct
-from lab import ports
 from tests.integration.controller import conftest
-from tests.integration.controller import ipmi_bmc as memory_bmc
 
 pytestmark = pytest.mark.integration
-SYSTEM = "27946b59-9e44-4fa7-8e91-f3527a1ef094"
-USER, PASSWORD = "admin", "s3cret-pw"
-
-
-@pytest.fixture(scope="module")
-def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("sushy")
-    htpasswd = state / "htpasswd"
-    htpasswd.write_text(f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt()).decode()}\n")
-    config = state / "emulator.conf"
-    systems = [
-        {
-            "uuid": SYSTEM,
-            "name": "node-r",
-            "power_state": "Off",
-            "nics": [{"mac": "52:54:00:12:34:56", "ip": "127.0.0.2"}],
-        }
-    ]
-    config.write_text(
-        f"SUSHY_EMULATOR_AUTH_FILE = {str(htpasswd)!r}\n"
-        f"SUSHY_EMULATOR_STATE_DIR = {str(state)!r}\n"
-        f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n"
-    )
-    port = ports.free(socket.SOCK_STREAM)
-    log = (state / "emulator.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "sushy-emulator"),
-            "--config",
-            str(config),
-            "--fake",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        ports.wait_bound(port)
-        yield f"redfish+http://127.0.0.1:{port}/redfish/v1/Systems/{SYSTEM}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def ipmi_bmc() -> Iterator[str]:
-    port = ports.free(socket.SOCK_DGRAM)
-    proc = memory_bmc.start(port, USER, PASSWORD)
-    try:
-        yield f"ipmi://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+SYSTEM, USER, PASSWORD = conftest.SYSTEM, conftest.USER, conftest.PASSWORD
 
 
 GOOD = credentials.Credentials(USER, PASSWORD)
