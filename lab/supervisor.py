@@ -10,6 +10,7 @@ reverse order. It records each component's PID and restart count in the plan's d
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import signal
@@ -60,8 +61,17 @@ def status_path(directory: Path) -> Path:
     return directory / "status.json"
 
 
+class State(enum.StrEnum):
+    """What ``status.json`` says of a component."""
+
+    STARTING = "starting"  # not started yet: an earlier component is not ready
+    RUNNING = "running"
+    RESTARTING = "restarting"  # exited; restarts after the backoff
+    FAILED = "failed"  # crash-looped; left down
+
+
 def read_status(directory: Path) -> dict[str, dict[str, int | str | None]]:
-    """Per component: ``pid`` (None if down), ``restarts``, ``state`` (running|failed|stopped)."""
+    """Per component: ``pid`` (None unless running), ``restarts`` and ``state`` (a ``State``)."""
     try:
         data: dict[str, dict[str, int | str | None]] = json.loads(
             status_path(directory).read_text()
@@ -78,6 +88,7 @@ class _Supervisor:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.restarts: dict[str, list[float]] = {c.name: [] for c in plan.components}
         self.failed: set[str] = set()
+        self.restart_at: dict[str, float] = {}  # exited components, by when to start them again
         self.stopping = False
 
     def _start(self, component: Component) -> None:
@@ -94,12 +105,19 @@ class _Supervisor:
         process.record(pid, self.directory / f"{component.name}.pid")
         log.info("started %s (pid %d)", component.name, pid)
 
+    def _state(self, name: str) -> State:
+        if name in self.failed:
+            return State.FAILED
+        if name in self.restart_at:
+            return State.RESTARTING
+        return State.RUNNING if name in self.children else State.STARTING
+
     def _write_status(self) -> None:
         status = {
             c.name: {
                 "pid": self.children[c.name].pid if c.name in self.children else None,
                 "restarts": len(self.restarts[c.name]),
-                "state": "failed" if c.name in self.failed else "running",
+                "state": self._state(c.name),
             }
             for c in self.plan.components
         }
@@ -108,11 +126,19 @@ class _Supervisor:
         tmp.replace(status_path(self.directory))
 
     def _check(self, component: Component) -> None:
+        """Notice an exit and schedule the restart; start it once its backoff has passed."""
+        now = time.monotonic()
+        due = self.restart_at.get(component.name)
+        if due is not None:
+            if now >= due:
+                del self.restart_at[component.name]
+                self.restarts[component.name].append(now)
+                self._start(component)
+            return
         child = self.children.get(component.name)
         if child is None or child.poll() is None:
             return
         del self.children[component.name]
-        now = time.monotonic()
         recent = [t for t in self.restarts[component.name] if now - t < RESTART_WINDOW]
         if len(recent) >= MAX_RESTARTS:
             self.failed.add(component.name)
@@ -132,9 +158,7 @@ class _Supervisor:
             len(self.restarts[component.name]) + 1,
             delay,
         )
-        time.sleep(delay)
-        self.restarts[component.name].append(time.monotonic())
-        self._start(component)
+        self.restart_at[component.name] = now + delay
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._on_term)
