@@ -8,6 +8,7 @@ kept across ``down``/``up`` and removed only by ``down --wipe``. Called by ``lab
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from lab import errors, ports, process, supervisor
 from lab.mgmt import binaries, kubeconfig, pki, probe, record
+
+log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 90.0
 CONTROLLERS = (
@@ -187,8 +190,21 @@ def _tail(path: Path) -> str:
     return (errors_only or lines or ["(empty log)"])[-1].strip()[:400]
 
 
-def _abort_on_crash(layout: Layout) -> None:
-    """Stop waiting as soon as a component has crashed during start-up, naming its error."""
+def _restarts(layout: Layout) -> dict[str, int]:
+    counts = {}
+    for name, state in supervisor.read_status(layout.run).items():
+        restarts = state.get("restarts")
+        counts[name] = restarts if isinstance(restarts, int) else 0
+    return counts
+
+
+def _abort_on_crash(layout: Layout, *, baseline: dict[str, int], started: bool) -> None:
+    """Stop waiting as soon as a component crashed during this ``up``, naming its error.
+
+    Only restarts beyond ``baseline`` (the counts when this ``up`` began) count. A supervisor
+    this ``up`` did not start is never stopped: it keeps restarting its components, and the
+    wait fails only if one of them crash-looped.
+    """
     if process.read_pid(layout.supervisor_pid) is None:
         raise errors.LabError(
             f"the supervisor exited during start-up: {_tail(layout.root / 'supervisor.log')}",
@@ -196,19 +212,36 @@ def _abort_on_crash(layout: Layout) -> None:
         )
     for name, state in supervisor.read_status(layout.run).items():
         restarts = state.get("restarts")
-        if isinstance(restarts, int) and restarts > 0:
-            log_path = layout.run / f"{name}.log"
+        crashed = isinstance(restarts, int) and restarts > baseline.get(name, 0)
+        if not (state.get("state") == supervisor.State.FAILED or (started and crashed)):
+            continue
+        log_path = layout.run / f"{name}.log"
+        if started:
             process.stop(layout.supervisor_pid, grace=45.0)
-            hint = (
-                f"if etcd's data is corrupt, move {layout.etcd_data} aside "
-                "or erase it with `metallab mgmt down --wipe`"
-                if name == "etcd"
-                else f"read {log_path}"
+        hint = (
+            f"if etcd's data is corrupt, move {layout.etcd_data} aside "
+            "or erase it with `metallab mgmt down --wipe`"
+            if name == "etcd"
+            else f"read {log_path}"
+        )
+        raise errors.LabError(
+            f"{name} crashed while starting: {_tail(log_path)}; nothing was deleted",
+            fix=hint,
+        )
+
+
+def _stop_orphans(layout: Layout) -> None:
+    """Stop components a killed supervisor left running, by the PID files it wrote.
+
+    ``process.read_pid`` checks each PID's start time, so only the lab's own processes are hit.
+    """
+    for pid_file in layout.run.glob("*.pid") if layout.run.exists() else []:
+        if (pid := process.read_pid(pid_file)) is not None:
+            log.warning(
+                "stopping %s (pid %d), left running by a killed supervisor", pid_file.stem, pid
             )
-            raise errors.LabError(
-                f"{name} crashed while starting: {_tail(log_path)}; nothing was deleted",
-                fix=hint,
-            )
+            process.terminate(pid)
+        pid_file.unlink(missing_ok=True)
 
 
 def up(lab: Path, *, port: int | None) -> record.Record:
@@ -220,10 +253,11 @@ def up(lab: Path, *, port: int | None) -> record.Record:
                 f"the cluster already runs on port {previous.ports['apiserver']}",
                 fix="`metallab mgmt down` first to move it",
             )
-        _wait_ready(layout, previous)
+        _wait_ready(layout, previous, baseline=_restarts(layout), started=False)
         return previous
     _check_data_dir(layout)
     bins = binaries.ensure()
+    _stop_orphans(layout)
     chosen = _choose_ports(previous, port)
     creds = pki.ensure(layout.pki)
     server = f"https://127.0.0.1:{chosen['apiserver']}"
@@ -240,6 +274,7 @@ def up(lab: Path, *, port: int | None) -> record.Record:
     rec = record.Record("embedded", str(layout.kubeconfig), chosen)
     record.save(lab, rec)
     layout.run.mkdir(parents=True, exist_ok=True)
+    supervisor.status_path(layout.run).unlink(missing_ok=True)  # a killed supervisor's counts
     plan_path = layout.run / "plan.json"
     _plan(layout, bins, creds, chosen).save(plan_path)
     process.spawn(
@@ -247,11 +282,13 @@ def up(lab: Path, *, port: int | None) -> record.Record:
         log_path=layout.root / "supervisor.log",
         pid_path=layout.supervisor_pid,
     )
-    _wait_ready(layout, rec)
+    _wait_ready(layout, rec, baseline={}, started=True)
     return rec
 
 
-def _wait_ready(layout: Layout, rec: record.Record) -> None:
+def _wait_ready(
+    layout: Layout, rec: record.Record, *, baseline: dict[str, int], started: bool
+) -> None:
     creds = pki.layout(layout.pki)
     context = probe.client_context(creds.ca.cert, creds.admin.cert, creds.admin.key)
     insecure = probe.insecure_context()
@@ -261,7 +298,10 @@ def _wait_ready(layout: Layout, rec: record.Record) -> None:
             probe.https_ok(rec.ports["controller-manager"], "/healthz", context=insecure)
         )
 
-    if not probe.wait_until(ready, timeout=READY_TIMEOUT, abort=lambda: _abort_on_crash(layout)):
+    def abort() -> None:
+        _abort_on_crash(layout, baseline=baseline, started=started)
+
+    if not probe.wait_until(ready, timeout=READY_TIMEOUT, abort=abort):
         raise errors.LabError(
             f"the API server was not ready within {READY_TIMEOUT:.0f}s: "
             f"{_tail(layout.run / 'kube-apiserver.log')}",
@@ -272,11 +312,7 @@ def _wait_ready(layout: Layout, rec: record.Record) -> None:
 def down(lab: Path, *, wipe: bool) -> None:
     layout = Layout(lab)
     process.stop(layout.supervisor_pid, grace=30.0)
-    # A supervisor killed with -9 leaves its children behind: stop them by their PID files.
-    for pid_file in layout.run.glob("*.pid") if layout.run.exists() else []:
-        if (pid := process.read_pid(pid_file)) is not None:
-            process.terminate(pid)
-        pid_file.unlink(missing_ok=True)
+    _stop_orphans(layout)
     if wipe:
         shutil.rmtree(layout.root, ignore_errors=True)
         layout.kubeconfig.unlink(missing_ok=True)
