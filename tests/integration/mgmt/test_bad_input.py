@@ -1,7 +1,8 @@
 """Bad input to the management cluster: one clear line naming the problem and the fix, nothing lost.
 
-Covers: a taken port, a missing Go toolchain, a corrupt etcd data directory, a kubeconfig that
-does not answer, ``--provider kind`` without a Docker engine, and a provider switch.
+Covers: a taken port (also on a lab that holds data, which survives), a missing or too old Go
+toolchain, a corrupt etcd data directory, a kubeconfig that does not answer, ``--provider kind``
+without a Docker engine, and a provider switch.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from kubernetes import client
 
-from lab.mgmt import embedded
+from lab import kube
+from lab.mgmt import binaries, cluster, embedded, record
 from tests.integration.mgmt.cli import metallab
 
 pytestmark = pytest.mark.integration
@@ -26,10 +29,15 @@ def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def _holding(port: int) -> socket.socket:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", port))
+    holder.listen()
+    return holder
+
+
 def test_port_in_use(fresh_lab: Path) -> None:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
+    with _holding(0) as holder:
         port = holder.getsockname()[1]
         line = _one_error_line(
             metallab("mgmt", "up", "--name", fresh_lab.name, "--port", str(port))
@@ -38,10 +46,44 @@ def test_port_in_use(fresh_lab: Path) -> None:
     assert "--port" in line
 
 
+def test_port_in_use_keeps_the_labs_data(fresh_lab: Path) -> None:
+    assert metallab("mgmt", "up", "--name", fresh_lab.name).returncode == 0
+    kubeconfig = cluster.kubeconfig(fresh_lab)
+    api = kube.api_client(kubeconfig)
+    client.CoreV1Api(api).create_namespaced_config_map(
+        "default", {"metadata": {"name": "precious"}}
+    )
+    api.close()
+    assert metallab("mgmt", "down", "--name", fresh_lab.name).returncode == 0
+    rec = record.load(fresh_lab)
+    assert rec is not None
+    port = rec.ports["apiserver"]
+    with _holding(port):
+        line = _one_error_line(metallab("mgmt", "up", "--name", fresh_lab.name))
+    assert f"port 127.0.0.1:{port} needed by kube-apiserver" in line
+    assert "metallab mgmt up --port N" in line
+    assert metallab("mgmt", "up", "--name", fresh_lab.name).returncode == 0
+    done = metallab("kubectl", "--name", fresh_lab.name, "get", "cm", "precious", "-o", "name")
+    assert done.stdout.strip() == "configmap/precious", done.stderr
+
+
 def test_missing_go_toolchain(fresh_lab: Path, tmp_path: Path) -> None:
-    env = {"METALLAB_CACHE": str(tmp_path / "empty-cache"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    no_go = tmp_path / "bin"
+    no_go.mkdir()
+    env = {"METALLAB_CACHE": str(tmp_path / "empty-cache"), "PATH": str(no_go)}
     line = _one_error_line(metallab("mgmt", "up", "--name", fresh_lab.name, env=env))
     assert "the Go toolchain is not installed" in line
+    assert "install Go >=" in line
+
+
+def test_too_old_go_toolchain(fresh_lab: Path, tmp_path: Path) -> None:
+    old_go = tmp_path / "bin" / "go"
+    old_go.parent.mkdir()
+    old_go.write_text("#!/bin/sh\necho 'go version go1.20.1 linux/amd64'\n")
+    old_go.chmod(0o755)
+    env = {"METALLAB_CACHE": str(tmp_path / "empty-cache"), "PATH": str(old_go.parent)}
+    line = _one_error_line(metallab("mgmt", "up", "--name", fresh_lab.name, env=env))
+    assert f"{old_go} is too old to build Kubernetes {binaries.kubernetes_version()}" in line
     assert "install Go >=" in line
 
 
