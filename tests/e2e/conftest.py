@@ -2,7 +2,8 @@
 
 Every test that brings a lab up does it through ``lab_factory``, which runs ``metallab down``
 for each lab it made even when the test fails. Networks use 10.25x.0.0/24 ranges and BMC ports
-picked free at run time, so these tests do not collide with a developer's lab.
+picked free at run time, so these tests do not collide with a developer's lab (except the test
+of name-derived defaults, whose lab names are not ``metallab``).
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ def lab_file(
     protocol: str = "ipmi",
     pxe_boot_file: str | None = None,
     extra: dict[str, Any] | None = None,
+    name_defaults: bool = False,
 ) -> Path:
-    """A lab file whose networks are 10.<octet>.0.0/24 and 10.<octet+1>.0.0/24."""
+    """A lab file whose networks are 10.<octet>.0.0/24 and 10.<octet+1>.0.0/24 — or, with
+    ``name_defaults``, one that sets neither networks nor BMC ports (derived from the lab name)."""
     provisioning: dict[str, Any] = {"cidr": f"10.{octet}.0.0/24"}
     if pxe_boot_file:
         provisioning["pxe"] = {"bootFile": pxe_boot_file}
@@ -91,6 +94,9 @@ def lab_file(
         "hosts": hosts,
         **(extra or {}),
     }
+    if name_defaults:
+        del spec["networks"]
+        spec["bmc"] = {"protocol": protocol}
     path = directory / f"lab-{octet}.yaml"
     path.write_text(
         yaml.safe_dump({"apiVersion": model.API_VERSION, "kind": model.KIND, "spec": spec})

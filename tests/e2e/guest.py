@@ -1,8 +1,12 @@
 """A tiny guest for the e2e tests: the Debian cloud kernel plus a busybox initramfs.
 
-The initramfs's ``/init`` prints ``MARKER`` on the serial console and powers the guest off, so a
-test knows the guest really reached userspace. ``iso`` wraps kernel and initramfs in an
-isolinux CD (for virtual media), ``ipxe_script`` boots them over HTTP (for PXE).
+The initramfs's ``/init`` prints the SMBIOS system vendor, product and serial it finds in
+``/sys/class/dmi/id`` (``DMI_PREFIX`` lines), then ``MARKER`` on the serial console, so a test
+knows the guest really reached userspace and saw the lab's SMBIOS data. It then waits for the
+ACPI power button (the kernel's ``button`` and ``evdev`` modules, loaded from the initramfs)
+and powers off on it, printing ``POWER_BUTTON``: a guest that honours a soft power-off.
+``iso`` wraps kernel and initramfs in an isolinux CD (for virtual media), ``ipxe_script`` boots
+them over HTTP (for PXE).
 """
 
 from __future__ import annotations
@@ -13,11 +17,29 @@ import subprocess
 from pathlib import Path
 
 MARKER = "METALLAB-GUEST-UP"
+DMI_PREFIX = "METALLAB-DMI"
+POWER_BUTTON = "METALLAB-POWER-BUTTON"
+_MODULES = ("kernel/drivers/input/evdev.ko", "kernel/drivers/acpi/button.ko")
 
 _INIT = f"""#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-echo {MARKER} $(/bin/busybox cat /proc/cmdline)
-/bin/busybox poweroff -f
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for key in sys_vendor product_name product_serial; do
+  echo "{DMI_PREFIX} $key=$(cat /sys/class/dmi/id/$key)"
+done
+for module in /modules/*.ko; do insmod "$module"; done
+for event in /sys/class/input/event*; do
+  if [ "$(cat "$event/device/name" 2>/dev/null)" = "Power Button" ]; then
+    # One input_event (24 bytes) arrives when the button is pressed.
+    (dd if="/dev/input/${{event##*/}}" of=/dev/null bs=24 count=1 2>/dev/null &&
+      echo {POWER_BUTTON} && poweroff -f) &
+  fi
+done
+echo {MARKER} $(cat /proc/cmdline)
+while true; do sleep 3600; done
 """
 
 
@@ -27,11 +49,16 @@ def kernel() -> Path | None:
 
 
 def initramfs(directory: Path) -> Path:
-    """A gzip'd newc cpio holding busybox and /init."""
+    """A gzip'd newc cpio holding busybox, the two modules and /init."""
     root = directory / "initramfs-root"
-    (root / "bin").mkdir(parents=True, exist_ok=True)
-    (root / "proc").mkdir(exist_ok=True)
+    for sub in ("bin", "proc", "sys", "dev", "modules"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
     shutil.copy("/bin/busybox", root / "bin" / "busybox")
+    found = kernel()
+    assert found is not None
+    release = found.name.removeprefix("vmlinuz-")
+    for module in _MODULES:
+        shutil.copy(Path("/lib/modules", release, module), root / "modules")
     init = root / "init"
     init.write_text(_INIT)
     init.chmod(0o755)

@@ -5,7 +5,8 @@ the embedded API server, the controller (``direct`` provisioner) registers both 
 their real BMCs, inspects the Redfish host out of band (its NICs carry the lab's MACs), and
 says clearly that the IPMI host needs the deploy agent to be inspected. ``online: true`` powers
 the Redfish host's VM on; ``metallab status`` shows the cluster ready and the controller
-up. ``down`` leaves no process of the lab behind.
+up. The Redfish emulator's certificate verifies against the cluster's CA. ``down`` leaves no
+process of the lab behind.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from kubernetes import client
 
 from lab import kube, paths, process
@@ -56,6 +58,10 @@ def test_up_enrolls_hosts_through_the_controller(
     state = paths.lab_dir("full")
     api = client.CustomObjectsApi(kube.api_client(cluster.kubeconfig(state)))
     ipmi_host, redfish_host = lab.hosts[0], lab.hosts[1]
+    # The Redfish BMCs' certificate comes from the CA the cluster's certificates come from.
+    cluster_ca = embedded.Layout(state).pki / "ca.crt"
+    root = f"https://127.0.0.1:{lab.bmc.redfish_port}/redfish/v1"
+    assert requests.get(root, verify=str(cluster_ca), timeout=30).status_code == 200
 
     inspected = _wait(
         api, redfish_host.name, lambda s: s.get("provisioning", {}).get("state") == "available"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import libvirt
+import pytest
 
 from tests.integration.vbmc import clients
 from tests.integration.vbmc.conftest import Bmcs, power_off
@@ -46,38 +47,22 @@ def test_power_on_status_off(bmcs: Bmcs, libvirt_conn: libvirt.virConnect) -> No
     assert clients.ipmitool(bmcs.ipmi, "power", "status").stdout.strip() == "Chassis Power is off"
 
 
-def test_power_cycle_restarts_the_qemu_process(
-    bmcs: Bmcs, libvirt_conn: libvirt.virConnect
+@pytest.mark.parametrize(("command", "answer"), [("cycle", "Cycle"), ("reset", "Reset")])
+def test_power_cycle_and_reset_restart_the_qemu_process(
+    bmcs: Bmcs, libvirt_conn: libvirt.virConnect, command: str, answer: str
 ) -> None:
     dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
     if not dom.isActive():
         dom.create()
     before = dom.ID()
-    cycle = clients.ipmitool(bmcs.ipmi, "power", "cycle")
-    assert cycle.returncode == 0, cycle.stderr
+    done = clients.ipmitool(bmcs.ipmi, "power", command)
+    assert done.returncode == 0, done.stderr
+    assert f"Chassis Power Control: {answer}" in done.stdout
     # A fresh handle each time: a virDomain caches its ID; -1 while the domain is off.
     clients.wait_for(
         lambda: libvirt_conn.lookupByName(bmcs.ipmi.domain).ID(),
         lambda now: now not in (before, -1),
-        what="the domain to run in a new QEMU process",
-    )
-    power_off(libvirt_conn, bmcs.ipmi.domain)
-
-
-def test_power_reset_restarts_the_qemu_process(
-    bmcs: Bmcs, libvirt_conn: libvirt.virConnect
-) -> None:
-    dom = libvirt_conn.lookupByName(bmcs.ipmi.domain)
-    if not dom.isActive():
-        dom.create()
-    before = dom.ID()
-    reset = clients.ipmitool(bmcs.ipmi, "power", "reset")
-    assert reset.returncode == 0, reset.stderr
-    assert "Chassis Power Control: Reset" in reset.stdout
-    clients.wait_for(
-        lambda: libvirt_conn.lookupByName(bmcs.ipmi.domain).ID(),
-        lambda now: now not in (before, -1),
-        what="the domain to run in a new QEMU process after the reset",
+        what=f"the domain to run in a new QEMU process after power {command}",
     )
     power_off(libvirt_conn, bmcs.ipmi.domain)
 
