@@ -190,20 +190,12 @@ def _tail(path: Path) -> str:
     return (errors_only or lines or ["(empty log)"])[-1].strip()[:400]
 
 
-def _restarts(layout: Layout) -> dict[str, int]:
-    counts = {}
-    for name, state in supervisor.read_status(layout.run).items():
-        restarts = state.get("restarts")
-        counts[name] = restarts if isinstance(restarts, int) else 0
-    return counts
-
-
-def _abort_on_crash(layout: Layout, *, baseline: dict[str, int], started: bool) -> None:
+def _abort_on_crash(layout: Layout, *, started: bool) -> None:
     """Stop waiting as soon as a component crashed during this ``up``, naming its error.
 
-    Only restarts beyond ``baseline`` (the counts when this ``up`` began) count. A supervisor
-    this ``up`` did not start is never stopped: it keeps restarting its components, and the
-    wait fails only if one of them crash-looped.
+    When this ``up`` started the supervisor (its status starts empty, so every restart is
+    this start's), any restart aborts and stops it. A supervisor this ``up`` found running is
+    never stopped: it restarts its components, so the wait fails only on one left down.
     """
     if process.read_pid(layout.supervisor_pid) is None:
         raise errors.LabError(
@@ -212,12 +204,15 @@ def _abort_on_crash(layout: Layout, *, baseline: dict[str, int], started: bool) 
         )
     for name, state in supervisor.read_status(layout.run).items():
         restarts = state.get("restarts")
-        crashed = isinstance(restarts, int) and restarts > baseline.get(name, 0)
-        if not (state.get("state") == supervisor.State.FAILED or (started and crashed)):
-            continue
         log_path = layout.run / f"{name}.log"
-        if started:
-            process.stop(layout.supervisor_pid, grace=45.0)
+        if state.get("state") == supervisor.State.FAILED and not started:
+            raise errors.LabError(
+                f"{name} crash-looped and the supervisor left it down: {_tail(log_path)}",
+                fix=f"read {log_path}, then `metallab mgmt down` and `metallab mgmt up`",
+            )
+        if not (started and isinstance(restarts, int) and restarts > 0):
+            continue
+        process.stop(layout.supervisor_pid, grace=45.0)
         hint = (
             f"if etcd's data is corrupt, move {layout.etcd_data} aside "
             "or erase it with `metallab mgmt down --wipe`"
@@ -253,7 +248,7 @@ def up(lab: Path, *, port: int | None) -> record.Record:
                 f"the cluster already runs on port {previous.ports['apiserver']}",
                 fix="`metallab mgmt down` first to move it",
             )
-        _wait_ready(layout, previous, baseline=_restarts(layout), started=False)
+        _wait_ready(layout, previous, started=False)
         return previous
     _check_data_dir(layout)
     bins = binaries.ensure()
@@ -274,7 +269,7 @@ def up(lab: Path, *, port: int | None) -> record.Record:
     rec = record.Record("embedded", str(layout.kubeconfig), chosen)
     record.save(lab, rec)
     layout.run.mkdir(parents=True, exist_ok=True)
-    supervisor.status_path(layout.run).unlink(missing_ok=True)  # a killed supervisor's counts
+    supervisor.status_path(layout.run).unlink(missing_ok=True)  # a killed one's restart counts
     plan_path = layout.run / "plan.json"
     _plan(layout, bins, creds, chosen).save(plan_path)
     process.spawn(
@@ -282,13 +277,11 @@ def up(lab: Path, *, port: int | None) -> record.Record:
         log_path=layout.root / "supervisor.log",
         pid_path=layout.supervisor_pid,
     )
-    _wait_ready(layout, rec, baseline={}, started=True)
+    _wait_ready(layout, rec, started=True)
     return rec
 
 
-def _wait_ready(
-    layout: Layout, rec: record.Record, *, baseline: dict[str, int], started: bool
-) -> None:
+def _wait_ready(layout: Layout, rec: record.Record, *, started: bool) -> None:
     creds = pki.layout(layout.pki)
     context = probe.client_context(creds.ca.cert, creds.admin.cert, creds.admin.key)
     insecure = probe.insecure_context()
@@ -299,7 +292,7 @@ def _wait_ready(
         )
 
     def abort() -> None:
-        _abort_on_crash(layout, baseline=baseline, started=started)
+        _abort_on_crash(layout, started=started)
 
     if not probe.wait_until(ready, timeout=READY_TIMEOUT, abort=abort):
         raise errors.LabError(
