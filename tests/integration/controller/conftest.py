@@ -122,7 +122,16 @@ class Controller:
         """Stop abruptly: cancel everything at once, reconciles in flight included, with no
         chance to finish a write (the closest a thread gets to SIGKILL)."""
         if self._thread is not None and self._loop is not None and self._task is not None:
-            self._loop.call_soon_threadsafe(self._task.cancel)
+            task, died = self._task, threading.Event()
+
+            def cancel() -> None:
+                task.add_done_callback(lambda _: died.set())
+                task.cancel()
+
+            self._loop.call_soon_threadsafe(cancel)
+            assert died.wait(30), "the controller did not die within 30 s"
+            # Only now release kopf's stop-flag waiter, a thread asyncio.run waits for.
+            self._stop.set()
             self._thread.join(30)
             assert not self._thread.is_alive(), "the controller did not die within 30 s"
             self._thread = None

@@ -1,9 +1,11 @@
 """Annotations, the provisioning limit and restarts, on the real API server with fixture hosts.
 
 paused (no writes), detached (left alone, deleted without touching hardware), status
-(restored after a move), reboot (plain: once; keyed: held off), inspect (re-inspection),
-the limit parking hosts as ``delayed``, a Secret change waking a failed host, and a controller
-stopped mid-operation whose successor finishes without repeating the finished step.
+(restored after a move), reboot (plain: once; keyed: held off; soft unless ``{"mode":
+"hard"}``), inspect (re-inspection), the limit parking hosts as ``delayed``, a Secret change
+waking a failed host, and a controller killed mid-operation — while the operation runs, or
+after it finished but before the news was written — whose successor neither starts nor
+finishes that operation again.
 """
 
 from __future__ import annotations
@@ -160,18 +162,71 @@ def test_fixed_secret_wakes_a_failed_host(run_controller: Run, hosts: conftest.H
     assert "RegistrationError" in hosts.events("s0") and "BMCAccessValidated" in hosts.events("s0")
 
 
-def test_restarted_controller_finishes_without_repeating_a_step(
+def test_controller_killed_mid_operation_is_succeeded_without_repeating_it(
     run_controller: Run, hosts: conftest.Hosts
 ) -> None:
     controller = run_controller(delays=fixture.Delays(inspect=4))
     backend = controller.backend
     assert isinstance(backend, fixture.FixtureBackend)
+    key = f"{hosts.namespace}/k0"
     hosts.create("k0")
     hosts.wait_state("k0", "inspecting")
-    controller.stop()  # mid-inspection
+    hosts.wait("k0", lambda _: backend.started(key, fixture.Op.INSPECT) == 1, what="inspecting")
+    controller.kill()  # mid-inspection
     time.sleep(5)  # the "hardware" finishes meanwhile
     controller.start()
     hosts.wait_state("k0", "available")
-    key = f"{hosts.namespace}/k0"
+    assert backend.started(key, fixture.Op.INSPECT) == 1
     assert backend.completed(key, fixture.Op.INSPECT) == 1
     assert backend.completed(key, fixture.Op.REGISTER) == 1
+
+
+@pytest.mark.parametrize("op", [fixture.Op.INSPECT, fixture.Op.PROVISION])
+def test_controller_killed_before_writing_a_finished_step_does_not_repeat_it(
+    op: fixture.Op, run_controller: Run, hosts: conftest.Hosts
+) -> None:
+    """The operation finished in the hardware, the controller dies before writing so: the
+    host still shows the old state, and the successor must learn it is done, not redo it."""
+    backend = fixture.FixtureBackend()
+    key = f"{hosts.namespace}/k1"
+    gate = backend.hold_after(key, op)
+    controller = run_controller(backend=backend)
+    hosts.create("k1", image=IMAGE)
+    assert gate.reached.wait(30), f"{op.value} never finished"
+    state = "inspecting" if op is fixture.Op.INSPECT else "provisioning"
+    assert hosts.state("k1") == state
+    controller.kill()  # the news is lost with it
+    gate.released.set()
+    assert hosts.state("k1") == state and backend.completed(key, op) == 1
+    controller.start()
+    hosts.wait_state("k1", "provisioned")
+    assert backend.started(key, op) == 1
+    assert backend.completed(key, op) == 1
+
+
+@pytest.mark.parametrize(("value", "mode"), [("", "soft"), ('{"mode": "hard"}', "hard")])
+def test_reboot_annotation_powers_off_in_the_mode_asked(
+    value: str, mode: str, run_controller: Run, hosts: conftest.Hosts
+) -> None:
+    controller = run_controller()
+    backend = controller.backend
+    assert isinstance(backend, fixture.FixtureBackend)
+    hosts.create("rm", image=IMAGE)
+    hosts.wait_state("rm", "provisioned")
+    hosts.wait("rm", lambda h: conftest.status_of(h, "poweredOn") is True, what="on")
+    machine = backend.machine(f"{hosts.namespace}/rm")
+    assert machine is not None
+    before = len(machine.power_commands)
+    hosts.patch("rm", {"metadata": {"annotations": {"reboot.metal3.io": value}}})
+    hosts.wait(
+        "rm",
+        lambda h: (
+            "reboot.metal3.io" not in (h or {})["metadata"].get("annotations", {})
+            and conftest.status_of(h, "poweredOn") is True
+        ),
+        what="rebooted",
+    )
+    assert [(on, m.value) for on, m in machine.power_commands[before:]] == [
+        (False, mode),
+        (True, "hard"),
+    ]

@@ -261,3 +261,34 @@ def test_deletion_during_deprovisioning_finishes_it_then_powers_off(
     messages = transitions(hosts, "deprov", wanted)
     assert set(wanted) <= set(messages), messages
     assert "deprovisioning → available" not in messages
+
+
+def test_host_without_a_bmc_is_deleted_from_unmanaged(
+    run_controller: Run, hosts: conftest.Hosts
+) -> None:
+    run_controller()
+    hosts.create("nobmc", secret=None)
+    host = hosts.wait_state("nobmc", "unmanaged")
+    assert "baremetalhost.metal3.io" in host["metadata"]["finalizers"]
+    assert conftest.status_of(host, "operationalStatus") == "discovered"
+    hosts.delete("nobmc")
+    hosts.wait_gone("nobmc")
+    messages = transitions(hosts, "nobmc", ("unmanaged → deleting",))
+    assert "unmanaged → deleting" in messages
+
+
+def test_host_deleted_before_its_first_reconcile_is_released_from_none(
+    run_controller: Run, hosts: conftest.Hosts
+) -> None:
+    """A host that arrives already carrying our finalizer (moved from another cluster, say)
+    and is deleted before the controller ever looked at it: state none → deleting → gone."""
+    hosts.create("early", secret=None)
+    hosts.patch("early", {"metadata": {"finalizers": ["baremetalhost.metal3.io"]}})
+    hosts.delete("early")
+    host = hosts.get("early")
+    assert host is not None and host["metadata"].get("deletionTimestamp")
+    assert conftest.status_of(host, "provisioning", "state") is None  # state none
+    run_controller()
+    hosts.wait_gone("early")
+    messages = transitions(hosts, "early", ("new → deleting",))
+    assert "new → deleting" in messages
