@@ -258,8 +258,10 @@ class Hosts:
         self.core = client.CoreV1Api(api)
 
     def secret(
-        self, name: str, *, username: str = "admin", password: str = "password", **data: str
+        self, name: str, *, username: str = "admin", password: str = "fixture-pw-0", **data: str
     ) -> None:
+        # The default password is no word an error message uses: the controller masks every
+        # password it has read, in the status too ("password" would blank out the word).
         body = {
             "metadata": {"name": name},
             "stringData": {"username": username, "password": password, **data},

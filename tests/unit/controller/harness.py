@@ -24,7 +24,7 @@ Body = dict[str, Any]
 _uids = itertools.count(1)
 
 
-def secret(password: str = "password", username: str = "admin", version: str = "1") -> Body:
+def secret(password: str = "fixture-pw-0", username: str = "admin", version: str = "1") -> Body:
     enc = {
         k: base64.b64encode(v.encode()).decode()
         for k, v in (("username", username), ("password", password))
