@@ -204,6 +204,7 @@ async def deprovisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     result = await ctx.provisioner.deprovision(
         base.DeprovisionRequest(
             clean=host.spec.cleaning_mode is types.CleaningMode.METADATA,
+            deployed=host.status.image is not None or bool(host.status.custom_deploy),
             force=host.status.error_type is types.ErrorType.PROVISIONING,
         )
     )

@@ -90,7 +90,11 @@ class ProvisionRequest:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DeprovisionRequest:
+    """``clean`` asks for automated cleaning; ``deployed`` says the host's status records a
+    provisioned image or custom deploy (false after a deployment that failed)."""
+
     clean: bool
+    deployed: bool = True
     force: bool = False
 
 

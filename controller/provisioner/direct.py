@@ -133,13 +133,16 @@ class _DirectProvisioner:
         )
 
     async def deprovision(self, request: base.DeprovisionRequest) -> base.Result:
-        if request.clean:
+        # ``provision`` refuses before touching the disk, so after a failed deployment there is
+        # nothing of ours to clean; an image recorded as provisioned (status annotation, a move
+        # from another controller) may have left data, and only the agent could wipe it.
+        if request.clean and request.deployed:
             return base.Result.failed(
                 f"cannot clean the disks (automatedCleaningMode: metadata): cleaning runs in "
                 f"the deploy agent, and {NO_AGENT}; set automatedCleaningMode: disabled to "
                 "deprovision without cleaning"
             )
-        # Cleaning disabled: deprovisioning leaves the disks alone and powers the host off.
+        # Nothing to clean, or cleaning disabled: leave the disks alone, power the host off.
         return await self.set_power(base.PowerRequest(on=False, mode=types.RebootMode.HARD))
 
     async def power_state(self) -> base.Result:

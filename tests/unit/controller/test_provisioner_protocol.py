@@ -66,6 +66,17 @@ def test_direct_refuses_automated_cleaning_without_the_agent() -> None:
     assert "deploy agent" in result.message and "automatedCleaningMode: disabled" in result.message
 
 
+def test_direct_has_nothing_to_clean_after_its_own_refused_deployment() -> None:
+    provisioner = direct.DirectBackend(timeout=1).build(
+        _host("redfish+http://127.0.0.1:1/redfish/v1/Systems/1")
+    )
+    request = base.DeprovisionRequest(clean=True, deployed=False)
+    result = asyncio.run(provisioner.deprovision(request))
+    # It goes on to power the host off (here: a BMC that does not answer), not to refuse cleaning.
+    assert result.status is base.Status.FAILED
+    assert "deploy agent" not in result.message
+
+
 @pytest.mark.parametrize(
     "address", ["ipmi://127.0.0.1:1", "redfish+http://127.0.0.1:1/redfish/v1/Systems/1"]
 )
