@@ -20,7 +20,7 @@ class Timing:
     unmanaged_poll: float = 600.0
     detached_poll: float = 600.0
     delayed_poll: float = 30.0  # fallback; a freed slot wakes parked hosts at once
-    soft_power_off: float = 600.0  # then a soft power off becomes hard (Ironic's default)
+    soft_power_off: float = base.SOFT_POWER_OFF_TIMEOUT
 
 
 @dataclasses.dataclass(frozen=True)

@@ -98,6 +98,10 @@ class DeprovisionRequest:
     force: bool = False
 
 
+# Seconds after which an ignored soft power off becomes a hard one (Ironic's default).
+SOFT_POWER_OFF_TIMEOUT = 600.0
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PowerRequest:
     """Power on, or off: ``SOFT`` asks the OS to shut down and becomes a hard power off if
@@ -106,7 +110,7 @@ class PowerRequest:
 
     on: bool
     mode: types.RebootMode = types.RebootMode.HARD
-    soft_timeout: float = 300.0
+    soft_timeout: float = SOFT_POWER_OFF_TIMEOUT
 
 
 class BootDevice(enum.StrEnum):
