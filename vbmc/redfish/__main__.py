@@ -3,8 +3,9 @@
 The supervisor writes CONFIG (mode 0600: the Redfish specs of one port with their passwords, the
 libvirt URI, the server certificate, the lab state directory). This module configures
 sushy-tools' Flask app (libvirt driver, allowed instances), wraps it in ``vbmc.redfish.front``
-(per-host basic auth and faults) and serves it on 127.0.0.1, writing ``ready`` next to CONFIG
-once it listens.
+(per-host basic auth, faults, request bounds) and ``vbmc.redfish.reconnect`` (survives a
+libvirtd restart) and serves it on 127.0.0.1 with ``vbmc.redfish.server`` (bounded waits),
+writing ``ready`` next to CONFIG once it listens.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from werkzeug import serving
-
 from vbmc import logs, spec
-from vbmc.redfish import front
+from vbmc.redfish import front, reconnect, server
 
 log = logging.getLogger("vbmc.redfish")
 
@@ -55,7 +54,8 @@ def main(argv: list[str]) -> int:
         front.Host(s.host, s.username, frozenset({s.domain, uuids[s.host]}), s.password)
         for s in specs
     ]
-    app.wsgi_app = front.Front(app.wsgi_app, hosts=hosts, state_dir=Path(config["state_dir"]))
+    inner = reconnect.Reconnect(app.wsgi_app, lambda: app.systems)
+    app.wsgi_app = front.Front(inner, hosts=hosts, state_dir=Path(config["state_dir"]))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(config["cert"], config["key"])
     log.info(
@@ -65,15 +65,13 @@ def main(argv: list[str]) -> int:
         config["libvirt_uri"],
     )
     try:
-        server = serving.make_server(
-            "127.0.0.1", config["port"], app, threaded=True, ssl_context=context
-        )
+        http = server.Server(config["port"], app, context)
     except (OSError, SystemExit) as err:
         log.error("cannot listen on 127.0.0.1:%d/tcp: %s", config["port"], err)
         return 3
     # The supervisor waits for this file: the socket is bound, requests will be answered.
     config_path.with_name("ready").write_text(str(os.getpid()))
-    server.serve_forever()
+    http.serve_forever()
     return 0
 
 

@@ -5,10 +5,12 @@ one htpasswd file with one password per user name; the lab gives every host its 
 under a shared user name, as real BMCs have. So this front does the authentication: a request
 for a system or manager (by domain name or UUID in the path) must carry that host's
 credentials; shared resources (collections, registries) accept any lab host's credentials; the
-service root stays open, as Redfish requires. It then applies that host's fault
-(``vbmc.faults``) before sushy-tools sees the request. It runs inside the emulator process
-(``vbmc.redfish.__main__`` wraps the Flask app's ``wsgi_app``): no extra hop, no second server,
-and Werkzeug's threads keep a hung host from blocking the others.
+service root stays open, as Redfish requires. A system or manager of no host of this port is
+404. Request bodies are bounded and checked (``vbmc.redfish.inbound``). It then applies that
+host's fault (``vbmc.faults``) before sushy-tools sees the request. It runs inside the emulator
+process (``vbmc.redfish.__main__`` wraps the Flask app's ``wsgi_app``): no extra hop, no second
+server, and the server's threads (``vbmc.redfish.server``) keep a hung host from blocking the
+others.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vbmc import faults
+from vbmc.redfish import inbound
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _RESOURCE = re.compile(r"^/redfish/v1/(?:Systems|Managers)/([^/]+)(/.*)?$")
 _OPEN_PATHS = frozenset({"", "redfish", "redfish/v1"})
 _RESET = re.compile(r"/Actions/ComputerSystem\.Reset/?$")
+_WITH_BODY = frozenset({"POST", "PATCH", "PUT"})
 # An unresponsive host holds requests at most this long, so threads cannot pile up forever.
 UNRESPONSIVE_HOLD_SECONDS = 600.0
 _POLL_SECONDS = 0.2
@@ -52,8 +56,10 @@ def _error(
     status: str,
     message: str,
     extra: Sequence[tuple[str, str]] = (),
+    *,
+    code: str = "Base.1.0.GeneralError",
 ) -> list[bytes]:
-    body = json.dumps({"error": {"code": "Base.1.0.GeneralError", "message": message}}).encode()
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     start_response(status, [*headers, *extra])
     return [body]
@@ -91,6 +97,9 @@ class Front:
         match = _RESOURCE.match(path)
         return self._by_identity.get(match.group(1)) if match else None
 
+    def _refuse(self, start_response: Callable[..., Any], refusal: inbound.Refusal) -> list[bytes]:
+        return _error(start_response, refusal.status, refusal.message, code=refusal.code)
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = str(environ.get("PATH_INFO", ""))
         if path.strip("/") in _OPEN_PATHS:
@@ -102,6 +111,20 @@ class Front:
             log.info("refused %s %s: bad credentials", environ.get("REQUEST_METHOD"), path)
             challenge = [("WWW-Authenticate", 'Basic realm="metallab"')]
             return _error(start_response, "401 Unauthorized", "Authentication failed", challenge)
+        if host is None and _RESOURCE.match(path):
+            # Another emulator's host, an IPMI-only host or no host at all: none of this
+            # port's business (sushy-tools would serve any domain of the libvirtd as a Manager).
+            refusal = inbound.Refusal(
+                "404 Not Found", "Base.1.0.ResourceMissingAtURI", f"no resource at {path}"
+            )
+            return self._refuse(start_response, refusal)
+        if environ.get("REQUEST_METHOD") in _WITH_BODY:
+            body = inbound.read_body(environ)
+            if isinstance(body, inbound.Refusal):
+                return self._refuse(start_response, body)
+            reset_refusal = inbound.check_reset(body) if _RESET.search(path) else None
+            if reset_refusal is not None:
+                return self._refuse(start_response, reset_refusal)
         if host is None:
             return self._app(environ, start_response)
         reader = self._faults[host.host]

@@ -4,6 +4,8 @@ in front of a fake sushy-tools app that records what reached it."""
 from __future__ import annotations
 
 import base64
+import io
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -32,14 +34,37 @@ class Recorder:
         return [b"{}"]
 
 
-def _call(app: front.Front, path: str, *, auth: tuple[str, str] | None, method: str = "GET") -> str:
-    environ: dict[str, Any] = {"PATH_INFO": path, "REQUEST_METHOD": method}
+def _answer(
+    app: front.Front,
+    path: str,
+    *,
+    auth: tuple[str, str] | None,
+    method: str = "GET",
+    body: bytes = b"",
+) -> tuple[str, bytes]:
+    environ: dict[str, Any] = {
+        "PATH_INFO": path,
+        "REQUEST_METHOD": method,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
     if auth is not None:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         environ["HTTP_AUTHORIZATION"] = f"Basic {token}"
     seen: list[str] = []
-    b"".join(app(environ, lambda status, headers: seen.append(status)))
-    return seen[0]
+    answer = b"".join(app(environ, lambda status, headers: seen.append(status)))
+    return seen[0], answer
+
+
+def _call(
+    app: front.Front,
+    path: str,
+    *,
+    auth: tuple[str, str] | None,
+    method: str = "GET",
+    body: bytes = b"",
+) -> str:
+    return _answer(app, path, auth=auth, method=method, body=body)[0]
 
 
 @pytest.fixture
@@ -92,7 +117,8 @@ class TestFaults:
     ) -> None:
         faults.set_fault(tmp_path, "h0", faults.Fault(faults.FaultKind.IGNORE_POWER))
         reset = f"/redfish/v1/Systems/{UUID0}/Actions/ComputerSystem.Reset"
-        assert _call(app, reset, auth=self.AUTH, method="POST").startswith("204")
+        on = b'{"ResetType": "On"}'
+        assert _call(app, reset, auth=self.AUTH, method="POST", body=on).startswith("204")
         assert (
             _call(app, f"/redfish/v1/Systems/{UUID0}", auth=self.AUTH, method="PATCH") == "200 OK"
         )
@@ -125,3 +151,73 @@ class TestFaults:
         faults.set_fault(tmp_path, "h0", faults.Fault(faults.FaultKind.ERROR))
         assert _call(app, f"/redfish/v1/Systems/{UUID1}", auth=("admin", "pw-one")) == "200 OK"
         assert _call(app, "/redfish/v1/Systems", auth=("admin", "pw-zero")) == "200 OK"
+
+
+class TestRequestChecks:
+    """What a client sends is bounded and checked before sushy-tools sees it (issue 12)."""
+
+    AUTH = ("admin", "pw-zero")
+    RESET = f"/redfish/v1/Systems/{UUID0}/Actions/ComputerSystem.Reset"
+
+    @pytest.mark.parametrize(
+        "path",
+        ["/redfish/v1/Systems/nope", "/redfish/v1/Managers/dom-of-an-ipmi-host/VirtualMedia"],
+    )
+    def test_a_resource_of_no_host_here_is_404(
+        self, app: front.Front, inner: Recorder, path: str
+    ) -> None:
+        status, answer = _answer(app, path, auth=self.AUTH)
+        assert status == "404 Not Found"
+        assert json.loads(answer)["error"]["code"] == "Base.1.0.ResourceMissingAtURI"
+        assert inner.paths == []
+
+    def test_bad_json_is_400_with_a_redfish_error(self, app: front.Front, inner: Recorder) -> None:
+        status, answer = _answer(app, self.RESET, auth=self.AUTH, method="POST", body=b"{nope")
+        assert status == "400 Bad Request"
+        error = json.loads(answer)["error"]
+        assert error["code"] == "Base.1.0.MalformedJSON" and "not JSON" in error["message"]
+        assert inner.paths == []
+
+    def test_deep_json_is_400(self, app: front.Front, inner: Recorder) -> None:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        status, answer = _answer(
+            app, f"/redfish/v1/Systems/{UUID0}", auth=self.AUTH, method="PATCH", body=deep
+        )
+        assert status == "400 Bad Request" and b"deeper than" in answer
+        assert inner.paths == []
+
+    def test_brackets_inside_strings_are_not_depth(self, app: front.Front, inner: Recorder) -> None:
+        body = json.dumps({"Boot": {"BootSourceOverrideTarget": "[" * 100}}).encode()
+        path = f"/redfish/v1/Systems/{UUID0}"
+        assert _call(app, path, auth=self.AUTH, method="PATCH", body=body) == "200 OK"
+        assert inner.paths == [path]
+
+    def test_a_huge_body_is_413(self, app: front.Front, inner: Recorder) -> None:
+        body = b'{"a": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+        status = _call(
+            app, f"/redfish/v1/Systems/{UUID0}", auth=self.AUTH, method="PATCH", body=body
+        )
+        assert status.startswith("413")
+        assert inner.paths == []
+
+    @pytest.mark.parametrize("body", [b'{"ResetType": "Explode"}', b"{}", b"[]", b""])
+    def test_an_invalid_reset_type_is_400(
+        self, app: front.Front, inner: Recorder, body: bytes
+    ) -> None:
+        status, answer = _answer(app, self.RESET, auth=self.AUTH, method="POST", body=body)
+        assert status == "400 Bad Request"
+        assert json.loads(answer)["error"]["code"] == "Base.1.0.ActionParameterValueNotInList"
+        assert inner.paths == []
+
+    def test_a_valid_reset_reaches_sushy_with_its_body(self, tmp_path: Path) -> None:
+        bodies: list[bytes] = []
+
+        def app_reading_body(environ: dict[str, Any], start: Callable[..., Any]) -> list[bytes]:
+            bodies.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+            start("204 No Content", [])
+            return []
+
+        app = front.Front(app_reading_body, hosts=HOSTS, state_dir=tmp_path)
+        body = b'{"ResetType": "ForceOff"}'
+        assert _call(app, self.RESET, auth=self.AUTH, method="POST", body=body).startswith("204")
+        assert bodies == [body]
