@@ -27,6 +27,8 @@ import ipaddress
 from lab.config import identity, model, reader
 
 DEFAULT_HOSTS = 2
+# Checked before any host is built: a count of 10**20 must not allocate anything first.
+MAX_HOSTS = 500
 BMC_ADDRESS = "127.0.0.1"  # the only address the BMCs bind (vbmc listens on loopback only)
 DEFAULT_NICS = (model.NetworkName.PROVISIONING, model.NetworkName.EXTERNAL)
 
@@ -60,11 +62,17 @@ def decode(document: object, *, name: str, hosts: int | None = None) -> model.La
         entries = [(f"--hosts[{i}]", {}) for i in range(hosts)]
     elif raw_hosts is None or (isinstance(raw_hosts, int) and not isinstance(raw_hosts, bool)):
         count = DEFAULT_HOSTS if raw_hosts is None else raw_hosts
-        if count < 0:
-            raise reader.fail("spec.hosts", "a negative host count", "use 0 or more")
+        if not 0 <= count <= MAX_HOSTS:
+            raise reader.fail(
+                "spec.hosts", f"host count {count} is out of range", f"use 0-{MAX_HOSTS}"
+            )
         entries = [(f"spec.hosts[{i}]", {}) for i in range(count)]
     else:
         entries = spec.items("hosts") or []
+        if len(entries) > MAX_HOSTS:
+            raise reader.fail(
+                "spec.hosts", f"{len(entries)} hosts are too many", f"list at most {MAX_HOSTS}"
+            )
 
     decoded = tuple(
         _host(reader.Mapping(raw, path), defaults, lab=name, index=index, protocol=protocol)

@@ -21,20 +21,33 @@ def read(path: Path | None) -> object:
     if path is None:
         return {"apiVersion": model.API_VERSION, "kind": model.KIND}
     try:
-        return yaml.safe_load(path.read_text())
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise errors.LabError(
             f"cannot read lab file {path}: {err.strerror}", fix="check the path given to -c"
+        ) from err
+    except UnicodeDecodeError as err:
+        raise errors.LabError(
+            f"lab file {path} is not UTF-8 text (byte {err.start}: {err.reason})",
+            fix="save the lab file as UTF-8 YAML",
         ) from err
     except yaml.YAMLError as err:
         raise errors.LabError(
             f"lab file {path} is not valid YAML: {err}", fix="fix the YAML syntax"
         ) from err
+    if document is None:
+        raise errors.LabError(
+            f"lab file {path} is empty",
+            fix=f"write at least apiVersion: {model.API_VERSION} and kind: {model.KIND}",
+        )
+    return document
 
 
 def build(document: object, *, name: str, hosts: int | None = None) -> model.Lab:
-    if hosts is not None and hosts < 0:
-        raise errors.LabError(f"--hosts {hosts} is negative", fix="ask for 0 or more hosts")
+    if hosts is not None and not 0 <= hosts <= decode.MAX_HOSTS:
+        raise errors.LabError(
+            f"--hosts {hosts} is out of range", fix=f"ask for 0-{decode.MAX_HOSTS} hosts"
+        )
     return validate.validate(decode.decode(document, name=name, hosts=hosts))
 
 

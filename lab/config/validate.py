@@ -14,6 +14,8 @@ from lab.config import decode, model, reader
 
 MIN_MEMORY_MIB = 256
 MIN_MEMORY_UEFI_MIB = 512
+# A bound on the number alone; ``lab.hardware.preflight.memory`` checks it against the machine.
+MAX_MEMORY_MIB = 1024 * 1024
 MAX_CPUS = 16
 MAX_PREFIX = 28  # gateway .1, host side .2, DHCP from .10: a /28 leaves room for 4 hosts
 _HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
@@ -100,6 +102,12 @@ def _bmc(lab: model.Lab) -> None:
         )
     if not bmc.username or len(bmc.username) > 16:
         raise reader.fail("spec.bmc.username", "must be 1-16 characters", "IPMI allows 16")
+    if ":" in bmc.username:
+        # HTTP basic auth splits user from password at the first ':', so Redfish would never
+        # authenticate this user.
+        raise reader.fail(
+            "spec.bmc.username", f"{bmc.username!r} contains ':'", "use a name without ':'"
+        )
 
 
 def _hosts(lab: model.Lab) -> None:
@@ -124,6 +132,12 @@ def _hosts(lab: model.Lab) -> None:
                 where,
                 f"too little memory: {host.memory_mib} MiB",
                 f"give a {host.boot_mode.value} host at least {minimum} MiB (memoryMiB)",
+            )
+        if host.memory_mib > MAX_MEMORY_MIB:
+            raise reader.fail(
+                where,
+                f"too much memory: {host.memory_mib} MiB",
+                f"give a host at most {MAX_MEMORY_MIB} MiB (memoryMiB)",
             )
         _disks(host, where)
         _nics(host, where, macs)

@@ -108,7 +108,7 @@ def test_a_host_setting_wins_over_host_defaults() -> None:
 
 
 def test_a_negative_host_count_is_refused() -> None:
-    with pytest.raises(errors.LabError, match="negative"):
+    with pytest.raises(errors.LabError, match="--hosts -1 is out of range"):
         load.load(None, name="x", hosts=-1)
 
 
