@@ -90,6 +90,7 @@ def _preflight(ctx: Context) -> None:
     preflight.same_lab(ctx.state, ctx.lab)
     preflight.tools()
     preflight.firmware(ctx.lab)
+    preflight.memory(ctx.lab, total_mib=preflight.machine_memory_mib())
     if preflight.recorded(ctx.state) is None:
         preflight.ports(ctx.lab)
     ctx.state.mkdir(parents=True, exist_ok=True)

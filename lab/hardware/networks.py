@@ -30,9 +30,11 @@ def xml(lab: model.Lab, net: model.Network) -> str:
     root = ET.Element("network")
     ET.SubElement(root, "name").text = net.name.value
     ET.SubElement(root, "bridge", name=layout.bridge(net.name), stp="off", delay="0")
-    ip = ET.SubElement(
-        root, "ip", address=str(net.gateway), netmask=str(net.cidr.netmask), localPtr="yes"
-    )
+    ip = ET.SubElement(root, "ip", address=str(net.gateway), netmask=str(net.cidr.netmask))
+    if net.cidr.prefixlen % 8 == 0:
+        # Answer reverse lookups locally; libvirt can only name the PTR zone of an
+        # octet-aligned prefix and refuses localPtr for a /26 or /28 (both are allowed here).
+        ip.set("localPtr", "yes")
     if net.pxe is not None and net.pxe.tftp_root:
         ET.SubElement(ip, "tftp", root=net.pxe.tftp_root)
     dhcp = ET.SubElement(ip, "dhcp")

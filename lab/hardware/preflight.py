@@ -4,7 +4,9 @@
 the same name; ``tools`` names any missing program with its Debian package; ``firmware`` names
 any missing firmware file (OVMF for UEFI hosts, QEMU's iPXE ROM for the virtio NICs) with its
 package; ``ports`` refuses BMC ports another program already listens on (only for a lab that is
-not up yet — a running lab's own BMCs hold them). Called by the first action of ``lab.up``.
+not up yet — a running lab's own BMCs hold them); ``memory`` refuses a host given more memory
+than the machine has, which QEMU would only fail on at power-on. Called by the first action of
+``lab.up``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ TOOLS = (
 )
 # QEMU loads a NIC's option ROM (iPXE) from here; without it a virtio NIC fails to start.
 IPXE_ROM = Path("/usr/lib/ipxe/qemu/efi-virtio.rom")
+MEMINFO = Path("/proc/meminfo")
 
 
 def recorded(state: Path) -> dict[str, Any] | None:
@@ -86,4 +89,30 @@ def ports(lab: model.Lab) -> None:
                 f"BMC port {lab.bmc.address}:{port}/{'udp' if udp else 'tcp'} is taken "
                 "by another process",
                 fix="stop what listens there, or move spec.bmc.ipmiPortBase/redfishPort",
+            )
+
+
+def machine_memory_mib(meminfo: Path = MEMINFO) -> int | None:
+    """MemTotal of this machine in MiB, or None if /proc/meminfo does not say."""
+    try:
+        lines = meminfo.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key == "MemTotal" and value.split()[1:] == ["kB"]:
+            return int(value.split()[0]) // 1024
+    return None
+
+
+def memory(lab: model.Lab, *, total_mib: int | None) -> None:
+    """No host asks for more memory than the machine has (``total_mib``; None: unknown)."""
+    if total_mib is None:
+        return
+    for index, host in enumerate(lab.hosts):
+        if host.memory_mib > total_mib:
+            raise errors.LabError(
+                f"lab file: host {host.name} (spec.hosts[{index}]): memoryMiB {host.memory_mib} "
+                f"is more than this machine's {total_mib} MiB",
+                fix=f"give it at most {total_mib} MiB (memoryMiB)",
             )

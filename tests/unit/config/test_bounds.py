@@ -41,7 +41,7 @@ def test_a_huge_host_count_in_the_file_is_refused_before_building_hosts() -> Non
 
 
 def test_a_long_host_list_is_refused_by_its_length() -> None:
-    hosts = [{} for _ in range(decode.MAX_HOSTS + 1)]
+    hosts: list[dict[str, object]] = [{} for _ in range(decode.MAX_HOSTS + 1)]
     document = {"apiVersion": model.API_VERSION, "kind": model.KIND, "spec": {"hosts": hosts}}
     with pytest.raises(errors.LabError, match="hosts are too many"):
         load.build(document, name="x")

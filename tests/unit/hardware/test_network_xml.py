@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from lab.config import load, model
 from lab.hardware import layout, networks
 
@@ -42,3 +44,23 @@ def test_interface_names_fit_the_kernel_and_differ_between_labs() -> None:
     assert len(names) == 6
     assert all(len(name) <= 15 for name in names)
     assert all(len(layout.bridge(net)) <= 15 for net in model.NetworkName)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "local_ptr"), [(8, "yes"), (16, "yes"), (24, "yes"), (26, None), (28, None)]
+)
+def test_reverse_lookups_are_local_only_where_libvirt_can_name_the_zone(
+    prefix: int, local_ptr: str | None
+) -> None:
+    networks_doc = {
+        "provisioning": {"cidr": f"10.0.0.0/{prefix}"},
+        "external": {"cidr": "192.168.200.0/24"},
+    }
+    document = {
+        "apiVersion": model.API_VERSION,
+        "kind": model.KIND,
+        "spec": {"networks": networks_doc, "hosts": 1},
+    }
+    lab = load.build(document, name="x")
+    root = ET.fromstring(networks.xml(lab, lab.network(model.NetworkName.PROVISIONING)))
+    assert root.find("ip").get("localPtr") == local_ptr  # type: ignore[union-attr]

@@ -97,3 +97,27 @@ def test_a_missing_ipxe_rom_names_the_ipxe_qemu_package(
     monkeypatch.setattr(preflight, "IPXE_ROM", tmp_path / "efi-virtio.rom")
     with pytest.raises(runner.MissingBinary, match=r"iPXE boot ROM.*apt-get install ipxe-qemu"):
         preflight.firmware(load.load(_lab_file(tmp_path, redfish=8000), name="x"))
+
+
+def test_a_host_with_more_memory_than_the_machine_is_refused() -> None:
+    document = {
+        "apiVersion": "metallab.dev/v1alpha1",
+        "kind": "Lab",
+        "spec": {"hosts": [{"memoryMiB": 1024}, {"name": "big", "memoryMiB": 99999}]},
+    }
+    lab = load.build(document, name="x")
+    preflight.memory(lab, total_mib=99999)
+    with pytest.raises(errors.LabError) as caught:
+        preflight.memory(lab, total_mib=4096)
+    assert "host big (spec.hosts[1]): memoryMiB 99999 is more than this machine's 4096 MiB" in (
+        str(caught.value)
+    )
+
+
+def test_the_machine_memory_comes_from_meminfo(tmp_path: Path) -> None:
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:        8040300 kB\nMemFree:          123 kB\n")
+    assert preflight.machine_memory_mib(meminfo) == 7851
+    assert preflight.machine_memory_mib(tmp_path / "absent") is None
+    real = preflight.machine_memory_mib()
+    assert real is not None and real > 0
