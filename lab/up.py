@@ -4,7 +4,9 @@ Like kind's cluster creation, ``up`` runs one ``Action`` after another — manag
 CRDs, controller, then the hardware (namespace, libvirtd, networks, disks, hosts, BMCs) and
 the inventory — printing one ``✓ title (seconds)`` line per action. When an action fails on a
 lab this ``up`` created, everything made so far is torn down (unless ``retain``); a lab that
-was already up is left as it was. ``down`` removes all of it and is idempotent. Called by
+was already up is left as it was; a plain ``up`` (no lab file, no ``--hosts``) of a lab that
+is up reuses the lab file it was brought up with, so it repairs what died (libvirtd, BMCs,
+the cluster). An interrupted action says so. ``down`` removes all of it and is idempotent. Called by
 ``lab.cli.lab``, the e2e tests and ``bench/lab_up.py``.
 """
 
@@ -18,6 +20,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libvirt
 
@@ -220,9 +223,15 @@ def actions(options: Options) -> list[Action]:
 
 def up(options: Options, *, progress: Progress = print) -> model.Lab:
     state = paths.lab_dir(options.name)
-    document = load.read(options.config)
-    lab = load.build(document, name=options.name, hosts=options.hosts)
-    ctx = Context(lab, state, {"document": document, "hosts": options.hosts})
+    known = _recorded_source(state) if options.config is None and options.hosts is None else None
+    if known is not None:
+        # Plain `up` of a lab that is already up repairs it as it was brought up (its lab
+        # file's document is recorded), instead of comparing it with the built-in lab.
+        document, hosts = known["document"], known["hosts"]
+    else:
+        document, hosts = load.read(options.config), options.hosts
+    lab = load.build(document, name=options.name, hosts=hosts)
+    ctx = Context(lab, state, {"document": document, "hosts": hosts})
     existed = preflight.recorded(state) is not None
     try:
         for action in actions(options):
@@ -239,7 +248,11 @@ def _run(
     try:
         action.execute(ctx)
     except BaseException as err:
-        progress(f"✗ {action.title} ({time.monotonic() - started:.1f}s)")
+        took = time.monotonic() - started
+        if isinstance(err, KeyboardInterrupt):
+            progress(f"✗ {action.title} (interrupted after {took:.1f}s)")
+        else:
+            progress(f"✗ {action.title} ({took:.1f}s)")
         if not existed and not options.retain:
             ctx.close()  # before down stops the libvirtd it points at
             progress("  tearing down what this up made (--retain keeps it)")
@@ -262,12 +275,19 @@ def _tear_down(name: str, *, progress: Progress) -> None:
         progress(f"  ✗ teardown failed too: {err} — run `metallab down --name {name}`")
 
 
+def _recorded_source(state: Path) -> dict[str, Any] | None:
+    """What the last ``up`` was given: the lab file's document and ``--hosts``."""
+    try:
+        source: dict[str, Any] = json.loads(layout.source(state).read_text())
+    except (OSError, ValueError):
+        return None
+    return source
+
+
 def recorded_lab(name: str) -> model.Lab | None:
     """The lab as the last ``up`` of ``name`` built it, or None if it is not up."""
-    state = paths.lab_dir(name)
-    try:
-        source = json.loads(layout.source(state).read_text())
-    except (OSError, ValueError):
+    source = _recorded_source(paths.lab_dir(name))
+    if source is None:
         return None
     return load.build(source["document"], name=name, hosts=source["hosts"])
 

@@ -84,7 +84,7 @@ def _recorded(name: str) -> tuple[Path, model.Lab]:
 
 def _status(args: argparse.Namespace) -> int:
     state, lab = _recorded(args.name)
-    hosts = report.hosts(lab, state)
+    found = report.hosts(lab, state)
     mgmt = cluster.status(state)
     port = controller_component.metrics_port(state)
     controller = {
@@ -100,10 +100,11 @@ def _status(args: argparse.Namespace) -> int:
             if layout.acceleration(state).exists()
             else None,
             "libvirtURI": layout.libvirt_uri(state),
+            "libvirtd": {"answering": found.libvirtd is None, "problem": found.libvirtd},
             "netns": layout.netns(lab.name),
             "hosts": [
                 {key: str(value) for key, value in dataclasses.asdict(host).items()}
-                for host in hosts
+                for host in found.hosts
             ],
         }
         print(json.dumps(document, indent=2))
@@ -112,8 +113,10 @@ def _status(args: argparse.Namespace) -> int:
     print(f"management cluster: {mgmt.get('provider') or 'none'}, {ready}")
     print(f"controller: {'running' if controller['running'] else 'not running'}", end="")
     print(f" (metrics {controller['metrics']})" if controller["running"] else "")
+    if found.libvirtd is not None:
+        print(f"libvirtd: {found.libvirtd}")
     rows = [("HOST", "POWER", "BMC", "BOOT MAC", "CONSOLE")]
-    rows += [(h.host, h.power.value, h.bmc, h.boot_mac, h.console) for h in hosts]
+    rows += [(h.host, h.power.value, h.bmc, h.boot_mac, h.console) for h in found.hosts]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

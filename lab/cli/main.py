@@ -2,7 +2,8 @@
 
 Each noun module in ``NOUNS`` adds its sub-commands through ``register(subparsers)`` and sets
 ``func``; this module parses, configures logging and turns a ``LabError`` into one line on
-stderr and exit status 1, so users see the problem and the fix, not a traceback.
+stderr and exit status 1, so users see the problem and the fix, not a traceback; Ctrl-C says
+it interrupted, and a closed output pipe ends the command quietly.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from lab import errors
@@ -41,11 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
     except errors.LabError as err:
         print(f"metallab: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("metallab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`metallab status | head -2`): stop quietly, like cat does.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by the pipe
     return code
 
 

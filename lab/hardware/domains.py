@@ -31,6 +31,7 @@ class Power(enum.StrEnum):
     OFF = "off"
     PAUSED = "paused"
     ABSENT = "absent"
+    UNKNOWN = "unknown"  # the lab's libvirtd is down, so nobody can say
 
 
 def xml(host: model.Host, *, state: Path, accel: model.Acceleration) -> str:

@@ -5,12 +5,14 @@ The actions are faked here; tests/e2e runs the real ones.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from lab import errors
 from lab import up as lifecycle
+from lab.hardware import layout
 
 
 def test_the_full_order_puts_the_cluster_before_the_hardware_and_the_inventory_last() -> None:
@@ -99,3 +101,40 @@ def test_the_lab_ca_is_the_management_clusters_ca(tmp_path: Path) -> None:
     cluster = pki.ensure(embedded.Layout(tmp_path).pki)
     assert cluster.ca == ca
     assert cluster.ca.cert.read_bytes() == ca.cert.read_bytes()  # the cluster kept it too
+
+
+def test_an_interrupted_action_says_it_was_interrupted(
+    fake: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(_ctx: lifecycle.Context) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        lifecycle, "actions", lambda _options: [lifecycle.Action("Defining hosts", interrupted)]
+    )
+    lines: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        lifecycle.up(lifecycle.Options(name="new"), progress=lines.append)
+    assert lines[0].startswith("✗ Defining hosts (interrupted after ")
+
+
+def test_a_plain_up_of_a_known_lab_reuses_its_lab_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("METALLAB_HOME", str(tmp_path))
+    lab_file = tmp_path / "lab.yaml"
+    lab_file.write_text("apiVersion: metallab.dev/v1alpha1\nkind: Lab\nspec: {hosts: 3}\n")
+    seen: list[tuple[int, object]] = []
+
+    def record(ctx: lifecycle.Context) -> None:
+        seen.append((len(ctx.lab.hosts), ctx.source["document"]))
+        layout.source(ctx.state).parent.mkdir(parents=True, exist_ok=True)
+        layout.source(ctx.state).write_text(json.dumps(ctx.source))
+
+    monkeypatch.setattr(lifecycle, "actions", lambda _options: [lifecycle.Action("Rec", record)])
+    lifecycle.up(lifecycle.Options(name="known", config=lab_file), progress=lambda _l: None)
+    lab_file.unlink()  # `up` without -c must not need the file any more
+    lifecycle.up(lifecycle.Options(name="known"), progress=lambda _l: None)
+    assert seen[0] == seen[1] and seen[1][0] == 3
+    lifecycle.up(lifecycle.Options(name="other"), progress=lambda _l: None)
+    assert seen[2][0] == 2  # an unknown lab is still the built-in one
