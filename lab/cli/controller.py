@@ -1,7 +1,11 @@
 """``metallab controller run``: the BareMetalHost controller in the foreground.
 
 Defaults to the lab's kubeconfig; the flags are the controller's own (``controller.cli``), so
-``metallab controller run`` and ``python -m controller run`` behave the same.
+``metallab controller run`` and ``python -m controller run`` behave the same. Against the lab's
+own cluster it refuses what would fight over the lab's hosts: the fixture provisioner (it would
+write made-up status onto hosts with real BMCs) while the lab has hardware, and any second
+controller while the lab's own controller runs — unless ``--namespace`` keeps it away from the
+lab's hosts (namespace ``metal3``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ import argparse
 
 from controller import cli
 from controller.operator import app
+from lab import controller_component, errors, inventory
+from lab import up as lifecycle
 from lab.cli import options
+from lab.hardware import bmcs
 from lab.mgmt import cluster
 
 
@@ -24,7 +31,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.set_defaults(func=_run)
 
 
+def _refuse_to_fight(args: argparse.Namespace) -> None:
+    """Refuse a run that would manage the lab's real hosts beside (or instead of) the real
+    controller; only called when the cluster is the lab's own."""
+    if args.namespace and inventory.NAMESPACE not in args.namespace:
+        return
+    state = options.lab_dir(args)
+    stay_away = f"or pass --namespace other than {inventory.NAMESPACE} (the lab's hosts)"
+    if controller_component.running(state):
+        raise errors.LabError(
+            f"lab {args.name!r}'s own controller already manages its BareMetalHosts; a second "
+            "controller would fight it over the same hosts",
+            fix=f"run against another cluster with --kubeconfig, {stay_away}",
+        )
+    lab = lifecycle.recorded_lab(args.name)
+    if args.provisioner == "fixture" and lab is not None and lab.hosts:
+        addresses = ", ".join(bmcs.url(lab, host) for host in lab.hosts[:3])
+        more = f" and {len(lab.hosts) - 3} more" if len(lab.hosts) > 3 else ""
+        raise errors.LabError(
+            f"lab {args.name!r} has real BMCs ({addresses}{more}); the fixture provisioner "
+            "would overwrite their hosts' status with made-up hardware",
+            fix=f"use --provisioner direct, {stay_away}",
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.kubeconfig is None:
+        _refuse_to_fight(args)
         args.kubeconfig = cluster.kubeconfig(options.lab_dir(args))
     return app.run(cli.build_options(args), json_logs=args.json_logs, verbose=args.verbose)

@@ -73,6 +73,11 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print(f"provider: {state.get('provider') or '-'}")
     print(f"running:  {state.get('running')}")
+    if state.get("running") and state.get("supervised") is False:
+        print(
+            "supervisor: not running (killed?) — the components below run unsupervised and "
+            "would not be restarted; `metallab mgmt up` puts them under a new supervisor"
+        )
     print(f"ready:    {state.get('ready')}")
     if state.get("server"):
         print(f"server:   {state['server']}")

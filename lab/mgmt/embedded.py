@@ -311,11 +311,23 @@ def down(lab: Path, *, wipe: bool) -> None:
         layout.kubeconfig.unlink(missing_ok=True)
 
 
+def _unsupervised(layout: Layout) -> dict[str, dict[str, int | str | None]]:
+    """Components still running without their supervisor (it was killed), by their PID files."""
+    found: dict[str, dict[str, int | str | None]] = {}
+    for pid_file in sorted(layout.run.glob("*.pid")) if layout.run.exists() else []:
+        if (pid := process.read_pid(pid_file)) is not None:
+            found[pid_file.stem] = {"pid": pid, "restarts": None, "state": "unsupervised"}
+    return found
+
+
 def status(lab: Path) -> dict[str, object]:
+    """Whether the cluster runs and answers. ``running`` is true while any component runs, also
+    after the supervisor was killed; ``supervised`` says whether a crash would be restarted."""
     layout = Layout(lab)
     rec = record.load(lab)
-    running = process.read_pid(layout.supervisor_pid) is not None
-    components = supervisor.read_status(layout.run) if running else {}
+    supervised = process.read_pid(layout.supervisor_pid) is not None
+    components = supervisor.read_status(layout.run) if supervised else _unsupervised(layout)
+    running = supervised or bool(components)
     ready = False
     if running and rec is not None:
         creds = pki.layout(layout.pki)
@@ -324,6 +336,7 @@ def status(lab: Path) -> dict[str, object]:
     return {
         "provider": "embedded",
         "running": running,
+        "supervised": supervised,
         "ready": ready,
         "server": f"https://127.0.0.1:{rec.ports['apiserver']}" if rec else None,
         "components": components,
