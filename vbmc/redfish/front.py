@@ -6,11 +6,11 @@ under a shared user name, as real BMCs have. So this front does the authenticati
 for a system or manager (by domain name or UUID in the path) must carry that host's
 credentials; shared resources (collections, registries) accept any lab host's credentials; the
 service root stays open, as Redfish requires. A system or manager of no host of this port is
-404. Request bodies are bounded and checked (``vbmc.redfish.inbound``). It then applies that
-host's fault (``vbmc.faults``) before sushy-tools sees the request. It runs inside the emulator
-process (``vbmc.redfish.__main__`` wraps the Flask app's ``wsgi_app``): no extra hop, no second
-server, and the server's threads (``vbmc.redfish.server``) keep a hung host from blocking the
-others.
+404, and the Managers collection lists only this port's hosts. Request bodies are bounded and
+checked (``vbmc.redfish.inbound``). It then applies that host's fault (``vbmc.faults``) before
+sushy-tools sees the request. It runs inside the emulator process (``vbmc.redfish.__main__``
+wraps the Flask app's ``wsgi_app``): no extra hop, no second server, and the server's threads
+(``vbmc.redfish.server``) keep a hung host from blocking the others.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ _RESOURCE = re.compile(r"^/redfish/v1/(?:Systems|Managers)/([^/]+)(/.*)?$")
 _OPEN_PATHS = frozenset({"", "redfish", "redfish/v1"})
 _RESET = re.compile(r"/Actions/ComputerSystem\.Reset/?$")
 _WITH_BODY = frozenset({"POST", "PATCH", "PUT"})
+_MANAGERS = "/redfish/v1/Managers"
 # An unresponsive host holds requests at most this long, so threads cannot pile up forever.
 UNRESPONSIVE_HOLD_SECONDS = 600.0
 _POLL_SECONDS = 0.2
@@ -125,6 +126,8 @@ class Front:
             reset_refusal = inbound.check_reset(body) if _RESET.search(path) else None
             if reset_refusal is not None:
                 return self._refuse(start_response, reset_refusal)
+        if host is None and path.rstrip("/") == _MANAGERS:
+            return self._managers(environ, start_response)
         if host is None:
             return self._app(environ, start_response)
         reader = self._faults[host.host]
@@ -143,6 +146,32 @@ class Front:
             start_response("204 No Content", [])
             return []
         return self._app(environ, start_response)
+
+    def _managers(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The Managers collection, listing only this port's hosts: sushy-tools lists a Manager
+        for every domain of the libvirtd, IPMI-only hosts included."""
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *_exc: Any) -> None:
+            answer.update(status=status, headers=headers)
+
+        body = b"".join(self._app(environ, capture))
+        try:
+            document = json.loads(body)
+            members = [
+                member
+                for member in document["Members"]
+                if str(member["@odata.id"]).rstrip("/").rsplit("/", 1)[-1] in self._by_identity
+            ]
+        except (ValueError, KeyError, TypeError):
+            start_response(answer["status"], answer["headers"])
+            return [body]  # not a collection (an error): pass it on as it is
+        document["Members"] = members
+        document["Members@odata.count"] = len(members)
+        filtered = json.dumps(document).encode()
+        headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
+        start_response(answer["status"], [*headers, ("Content-Length", str(len(filtered)))])
+        return [filtered]
 
     def _hold(
         self,

@@ -139,6 +139,12 @@ def test_an_ipmi_host_is_no_redfish_manager(bmcs: Bmcs) -> None:
     assert _curl(bmcs, f"/redfish/v1/Managers/{ipmi_uuid}") == "404"
     assert _curl(bmcs, f"/redfish/v1/Systems/{ipmi_uuid}") == "404"
     assert _curl(bmcs, f"/redfish/v1/Managers/{bmcs.uuids['rf0']}") == "200"
+    rf = bmcs.redfish[0]
+    root = sushy.Sushy(
+        bmcs.redfish_root(), username=rf.username, password=rf.password, verify=str(bmcs.ca.cert)
+    )
+    listed = {path.rsplit("/", 1)[-1] for path in root.get_manager_collection().members_identities}
+    assert listed == {bmcs.uuids["rf0"], bmcs.uuids["rf1"]}
 
 
 def test_the_emulator_survives_a_libvirtd_restart(bmcs: Bmcs, libvirt_lab: LibvirtLab) -> None:

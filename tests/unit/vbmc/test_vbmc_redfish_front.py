@@ -221,3 +221,24 @@ class TestRequestChecks:
         body = b'{"ResetType": "ForceOff"}'
         assert _call(app, self.RESET, auth=self.AUTH, method="POST", body=body).startswith("204")
         assert bodies == [body]
+
+
+def test_the_managers_collection_lists_only_this_ports_hosts(tmp_path: Path) -> None:
+    listed = [f"/redfish/v1/Managers/{ident}" for ident in (UUID0, "ipmi-only-uuid", UUID1)]
+
+    def managers(environ: dict[str, Any], start: Callable[..., Any]) -> list[bytes]:
+        body = json.dumps(
+            {
+                "Members": [{"@odata.id": path} for path in listed],
+                "Members@odata.count": len(listed),
+            }
+        ).encode()
+        start("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    app = front.Front(managers, hosts=HOSTS, state_dir=tmp_path)
+    status, answer = _answer(app, "/redfish/v1/Managers", auth=("admin", "pw-one"))
+    assert status == "200 OK"
+    document = json.loads(answer)
+    assert [m["@odata.id"] for m in document["Members"]] == [listed[0], listed[2]]
+    assert document["Members@odata.count"] == 2
