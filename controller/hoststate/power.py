@@ -14,8 +14,8 @@ import json
 
 from controller.api import host as api_host
 from controller.api import types
+from controller.hoststate import change, outcomes
 from controller.hoststate import context as ctx_mod
-from controller.hoststate import outcomes
 from controller.provisioner import base
 
 
@@ -57,7 +57,7 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
         return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, seen.message)
     if seen.powered_on is not None and seen.powered_on != host.status.powered_on:
         return outcomes.Wait(
-            after=0, changes=outcomes.Changes(status={"powered_on": seen.powered_on})
+            after=0, changes=outcomes.Changes(status=change.Status(powered_on=seen.powered_on))
         )
 
     if not host.status.powered_on and types.REBOOT_ANNOTATION in host.annotations:
@@ -69,7 +69,7 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if rebooting and host.status.state in types.PROVISIONED_STATES:
         desired = False
     if host.status.powered_on == desired:
-        reset = {"error_count": 0} if host.status.error_count else {}
+        reset = change.Status(error_count=0) if host.status.error_count else change.NONE
         return outcomes.Wait(
             after=ctx.timing.steady_poll, changes=outcomes.Changes(status=reset, notes=notes)
         )
@@ -88,6 +88,6 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
     return outcomes.Wait(
         after=0,
         changes=outcomes.Changes(
-            status={"powered_on": desired, "error_count": 0}, notes=(*notes, note)
+            status=change.Status(powered_on=desired, error_count=0), notes=(*notes, note)
         ),
     )

@@ -13,7 +13,7 @@ import random
 
 from controller.api import host as api_host
 from controller.api import types
-from controller.hoststate import backoff, outcomes
+from controller.hoststate import backoff, change, outcomes
 
 State = types.ProvisioningState
 OK = types.OperationalStatus.OK
@@ -134,7 +134,7 @@ def apply(
         )
 
     changes = outcome.changes
-    status = dataclasses.replace(old, **changes.status)
+    status = changes.status.applied_to(old)
     notes = list(changes.notes)
     transition = None
     requeue: float | None
@@ -145,7 +145,7 @@ def apply(
         )
         if outcome.reset_errors:
             status = dataclasses.replace(_error_cleared(status), error_count=0)
-            if "operational_status" not in changes.status and status.operational_status in {
+            if changes.status.operational_status is change.KEEP and status.operational_status in {
                 types.OperationalStatus.DELAYED,
                 types.OperationalStatus.DISCOVERED,
             }:
