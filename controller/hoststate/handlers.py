@@ -256,7 +256,9 @@ async def powering_off_before_delete(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if ctx.provisioner is None:
         return outcomes.Advance(State.DELETING, changes=_skipping("power off", ctx))
     result = await ctx.provisioner.set_power(
-        base.PowerRequest(on=False, mode=types.RebootMode.HARD)
+        base.PowerRequest(
+            on=False, mode=types.RebootMode.HARD, change_timeout=ctx.timing.power_change
+        )
     )
     if result.status is base.Status.FAILED:
         if host.status.error_count > guards.GIVE_UP_AFTER:

@@ -4,8 +4,10 @@
 the plain ``reboot.metal3.io`` is removed once the host is off (so it comes back on), while a
 ``reboot.metal3.io/<key>`` holds it off until its owner removes it. ``{"mode": "hard"}`` in any
 of them forces a hard power off; the default is soft, and a soft power off the host ignores
-becomes hard after ``Timing.soft_power_off`` (the backend keeps the clock). Called by the
-steady-state handlers.
+becomes hard after ``Timing.soft_power_off`` (the backend keeps the clock). A power change
+the BMC accepts but the host never makes fails after ``Timing.power_change`` with a
+``power management error`` (an Event, and the writer's backoff before the next try; the
+error stands until the power follows). Called by the steady-state handlers.
 """
 
 from __future__ import annotations
@@ -76,12 +78,22 @@ async def manage(ctx: ctx_mod.Context) -> outcomes.Outcome:
 
     mode = mode if not desired else types.RebootMode.HARD
     result = await ctx.provisioner.set_power(
-        base.PowerRequest(on=desired, mode=mode, soft_timeout=ctx.timing.soft_power_off)
+        base.PowerRequest(
+            on=desired,
+            mode=mode,
+            soft_timeout=ctx.timing.soft_power_off,
+            change_timeout=ctx.timing.power_change,
+        )
     )
     if result.status is base.Status.FAILED:
         return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, result.message)
     if result.status is base.Status.BUSY:
-        return outcomes.Wait(after=result.retry_after, changes=outcomes.Changes(notes=notes))
+        # Retrying after a power management error: the error stands until the power changes.
+        return outcomes.Wait(
+            after=result.retry_after,
+            changes=outcomes.Changes(notes=notes),
+            clear_error=host.status.error_type is not types.ErrorType.POWER_MANAGEMENT,
+        )
     note = outcomes.Note(
         "PowerOn" if desired else "PowerOff", f"host powered {'on' if desired else 'off'}"
     )

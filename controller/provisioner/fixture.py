@@ -10,7 +10,8 @@ it with ``inject`` (fail the next N calls of an operation), ``expect_password`` 
 released — where a killed controller loses the news). The machine also records what the
 controller asked for, for tests to check: every power command with its soft/hard mode, the
 boot device, the virtual media, each deprovisioning's cleaning flag, and how often each
-operation was started (``started``) as well as finished (``completed``).
+operation was started (``started``) as well as finished (``completed``). A machine with
+``ignores_power`` plays a BMC that accepts power commands and never changes the power.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Machine:
     started: collections.Counter[Op] = dataclasses.field(default_factory=collections.Counter)
     power_commands: list[tuple[bool, types.RebootMode]] = dataclasses.field(default_factory=list)
     ignores_soft_off: bool = False  # an OS that does not react to ACPI shutdown
+    ignores_power: bool = False  # a BMC that accepts power commands and does nothing
     boot_device: base.BootDeviceRequest | None = None
     media: str | None = None  # URL of the ISO in the virtual CD drive
     cleanings: list[bool] = dataclasses.field(default_factory=list)  # clean flag per deprovision
@@ -137,6 +139,7 @@ class FixtureBackend:
         self._slow: dict[tuple[str, Op], float] = {}
         self._gates: dict[tuple[str, Op], Gate] = {}
         self.soft_off = base.SoftPowerOff(clock)
+        self.power_change = base.PowerChange(clock)
 
     def set_delay(self, key: str, op: Op, seconds: float | None) -> None:
         """Make ``op`` take ``seconds`` on host ``key`` only (None: back to the default)."""
@@ -192,6 +195,8 @@ class FixtureBackend:
 
     def forget(self, uid: str) -> None:
         self.machines.pop(uid, None)
+        self.soft_off.done(uid)
+        self.power_change.done(uid)
 
     def take_failure(self, key: str, op: Op) -> str | None:
         queue = self._failures.get((key, op))
@@ -305,6 +310,7 @@ class _FixtureProvisioner:
         m, soft_off = self.machine, self.backend.soft_off
         if m.powered_on == request.on and m.running is None:
             soft_off.done(m.uid)
+            self.backend.power_change.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
         if m.running is not None and m.running.op is Op.POWER:
             mode, send = types.RebootMode.HARD, False  # a command is in flight: let it land
@@ -314,10 +320,16 @@ class _FixtureProvisioner:
             m.power_commands.append((request.on, mode))
         if not request.on and mode is types.RebootMode.SOFT and m.ignores_soft_off:
             return base.Result.busy(min(2.0, max(0.0, soft_off.remaining(m.uid, request))))
+        if m.ignores_power and mode is types.RebootMode.HARD:
+            result = self.backend.power_change.pending(m.uid, request, self.host.address.netloc)
+            if result.status is base.Status.FAILED:
+                soft_off.done(m.uid)
+            return result
 
         def finish() -> base.Result:
             m.powered_on = request.on
             soft_off.done(m.uid)
+            self.backend.power_change.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
 
         return await self._step(Op.POWER, finish)
