@@ -28,6 +28,7 @@ class Write:
     notes: tuple[outcomes.Note, ...] = ()
     requeue_after: float | None = None
     transition: tuple[State, State] | None = None
+    outcome: str = ""  # the kind of outcome that decided it (advance, wait, fail, …)
 
 
 def camel(text: str) -> str:
@@ -113,6 +114,18 @@ def apply(
     now: str,
     policy: backoff.Policy,
     rng: random.Random | None = None,
+) -> Write:
+    write = _write(host, outcome, now=now, policy=policy, rng=rng)
+    return dataclasses.replace(write, outcome=type(outcome).__name__.lower())
+
+
+def _write(
+    host: api_host.Host,
+    outcome: outcomes.Outcome,
+    *,
+    now: str,
+    policy: backoff.Policy,
+    rng: random.Random | None,
 ) -> Write:
     old = host.status
     if isinstance(outcome, outcomes.Wait) and outcome.after is None and not outcome.changes.status:

@@ -87,6 +87,11 @@ class Kube:
         except NotFound:
             return None
 
+    async def label_secret(self, namespace: str, name: str, label: str, value: str) -> Json:
+        patch = {"metadata": {"labels": {label: value}}}
+        path = f"/api/v1/namespaces/{namespace}/secrets/{name}"
+        return await self.request("PATCH", path, body=patch, merge=True)
+
     async def patch_host(
         self, namespace: str, name: str, patch: Mapping[str, Any], *, status: bool
     ) -> Json:

@@ -217,10 +217,12 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def pyghmi_bmc(*, ignore_soft_off: bool = False) -> Iterator[str]:
+def pyghmi_bmc(*, ignore_soft_off: bool = False, ignore_power: bool = False) -> Iterator[str]:
     """A pyghmi BMC in its own process; yields its ipmi:// address."""
     port = ports.free(socket.SOCK_DGRAM)
-    proc = memory_bmc.start(port, USER, PASSWORD, ignore_soft_off=ignore_soft_off)
+    proc = memory_bmc.start(
+        port, USER, PASSWORD, ignore_soft_off=ignore_soft_off, ignore_power=ignore_power
+    )
     try:
         yield f"ipmi://127.0.0.1:{port}"
     finally:
