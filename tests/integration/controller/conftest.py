@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import http.server
+import itertools
 import socket
 import subprocess
 import sys
@@ -258,6 +259,8 @@ class Hosts:
         self.namespace = namespace
         self.custom = client.CustomObjectsApi(api)
         self.core = client.CoreV1Api(api)
+        self._macs = itertools.count(1)  # each host its own machine: the controller refuses
+        # a second host with the same boot MAC
 
     def secret(
         self, name: str, *, username: str = "admin", password: str = "fixture-pw-0", **data: str
@@ -285,8 +288,11 @@ class Hosts:
         with_secret: bool = True,
         **spec: Any,
     ) -> dict[str, Any]:
-        """Create host ``name`` (and its Secret ``secret`` unless ``with_secret`` is False)."""
-        body_spec: dict[str, Any] = {"online": True, "bootMACAddress": "52:54:00:00:00:01", **spec}
+        """Create host ``name`` (and its Secret ``secret`` unless ``with_secret`` is False);
+        unless given, its boot MAC is the next of this namespace (the first host's ends :01)."""
+        n = next(self._macs)
+        mac = f"52:54:00:00:{n // 256 % 256:02x}:{n % 256:02x}"
+        body_spec: dict[str, Any] = {"online": True, "bootMACAddress": mac, **spec}
         if address is not None or secret is not None:
             body_spec["bmc"] = {
                 "address": address or f"redfish+http://127.0.0.1:8000/redfish/v1/Systems/{name}",
