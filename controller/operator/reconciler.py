@@ -44,6 +44,7 @@ class Reconciler:
         self.events = events.Poster(client)
         self._entered: dict[str, float] = {}
         self._crashes: dict[str, int] = {}
+        self._unlabelled: set[str] = set()  # Secrets we may not label (warned once)
         recorder.track_states(self.cache.states)
         env.slots.on_free = self.queue.add
 
@@ -105,9 +106,21 @@ class Reconciler:
             return cached
         found = await self.client.get_secret(namespace, name)
         if found is not None and not cache.labelled(found):
-            found = await self.client.label_secret(
-                namespace, name, cache.SECRET_LABEL, cache.SECRET_LABEL_VALUE
-            )
+            try:
+                found = await self.client.label_secret(
+                    namespace, name, cache.SECRET_LABEL, cache.SECRET_LABEL_VALUE
+                )
+            except kube.KubeError as err:  # still usable: read it again on every reconcile
+                key = f"{namespace}/{name}"
+                if key not in self._unlabelled:
+                    self._unlabelled.add(key)
+                    log.warning(
+                        "cannot label the Secret %s (%s): it is read on every reconcile; "
+                        "allow the controller to patch Secrets (controller/deploy RBAC)",
+                        key,
+                        err,
+                        extra={"secret": key},
+                    )
         if found is not None:
             self.cache.put_secret("ADDED", found)
         return found
