@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lab import ports, process, supervisor
+from hostkit import ports, process
+from lab import supervisor
 
 METRICS_PORT = 9640
 

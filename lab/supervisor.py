@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from lab import process
+from hostkit import process
 
 log = logging.getLogger("metallab.supervisor")
 

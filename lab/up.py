@@ -21,8 +21,9 @@ from pathlib import Path
 
 import libvirt
 
-from lab import errors, inventory, paths
-from lab import pki as lab_pki
+from hostkit import errors
+from hostkit import pki as lab_pki
+from lab import inventory, paths
 from lab.config import load, model
 from lab.hardware import (
     accel,

@@ -5,7 +5,8 @@ missing BMCs, stops removed ones, restarts those whose settings changed, waits u
 and makes sure the supervisor daemon (``python -m vbmc.supervisor STATE_DIR``) runs. The daemon
 repeats the same pass every second, so a crashed BMC comes back without a user command (with
 capped backoff, each restart logged). ``metallab down`` calls ``stop_all``. Every process is
-tracked by PID file through ``lab.process``; passwords travel in 0600 files, never in argv or logs.
+tracked by PID file through ``hostkit.process``; passwords travel in 0600 files, never in argv
+or logs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 import libvirt
 
-from lab import files, process
+from hostkit import files, process
 from vbmc import errors, faults, layout, logs, spec, tls, units
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 The supervisor calls ``server_cert`` before starting a Redfish emulator, handing it the lab CA's
 certificate and key (``metallab up`` owns the CA); the certificate names 127.0.0.1 and localhost,
 the only addresses the emulator listens on. ``create_ca`` makes a CA for tests and for callers
-that have none. The mechanics live in ``lab.pki``; this module names the files and turns its
+that have none. The mechanics live in ``hostkit.pki``; this module names the files and turns its
 errors into ``VbmcError``.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from lab import errors as lab_errors
-from lab import pki
+from hostkit import errors as lab_errors
+from hostkit import pki
 from vbmc import errors
 
 _VALIDITY = datetime.timedelta(days=365)

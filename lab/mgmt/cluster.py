@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 from lab.mgmt import embedded, existing, kind, record
 
 

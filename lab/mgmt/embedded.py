@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, ports, process, supervisor
+from hostkit import errors, ports, process
+from lab import supervisor
 from lab.mgmt import binaries, kubeconfig, pki, probe, record
 
 log = logging.getLogger(__name__)

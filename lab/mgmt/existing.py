@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from lab import errors
+from hostkit import errors
 from lab.mgmt import record
 
 ANSWER_TIMEOUT = 10.0

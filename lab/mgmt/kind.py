@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.mgmt import record
 
 NO_DOCKER_FIX = (

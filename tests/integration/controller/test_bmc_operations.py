@@ -20,7 +20,7 @@ import pytest
 
 from controller.bmc import access, credentials, ipmi, redfish
 from controller.provisioner import base, direct
-from lab import ports
+from hostkit import ports
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import process, supervisor
+from hostkit import process
+from lab import supervisor
 from lab.mgmt import probe
 
 

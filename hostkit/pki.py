@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import oid
 
-from lab import errors
+from hostkit import errors
 
 CA_VALIDITY = datetime.timedelta(days=3650)
 RENEW_BEFORE = datetime.timedelta(days=30)
