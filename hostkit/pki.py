@@ -27,6 +27,7 @@ from hostkit import errors
 CA_VALIDITY = datetime.timedelta(days=3650)
 RENEW_BEFORE = datetime.timedelta(days=30)
 _BACKDATE = datetime.timedelta(minutes=5)  # tolerate clocks slightly behind ours
+CA_NAME = "metallab-ca"  # the lab CA's common name, whoever makes it first
 
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -95,7 +96,12 @@ def _save(pair: Pair, key: SigningKey, cert: x509.Certificate) -> Pair:
     return pair
 
 
-def ensure_ca(pair: Pair, *, common_name: str) -> Pair:
+def ca_in(directory: Path) -> Pair:
+    """Where a CA kept in ``directory`` lives: ``ca.crt`` and ``ca.key``, for every lab CA."""
+    return Pair(directory / "ca.crt", directory / "ca.key")
+
+
+def ensure_ca(pair: Pair, *, common_name: str = CA_NAME) -> Pair:
     """A self-signed CA at ``pair``, created unless both its files already exist."""
     if pair.cert.exists() and pair.key.exists():
         return pair

@@ -152,9 +152,7 @@ def reconcile(
     units.validate(desired)
     has_redfish = any(s.kind is spec.BmcKind.REDFISH for s in desired)
     if has_redfish and ca is None:
-        ca_dir = layout.tls(state_dir) / "ca"
-        existing = tls.KeyPair(ca_dir / "ca.crt", ca_dir / "ca.key")
-        ca = existing if existing.cert.exists() else tls.create_ca(ca_dir)
+        ca = tls.create_ca(layout.tls(state_dir) / "ca")
     wanted = Desired(tuple(desired), _domain_uuids(desired), ca)
     files.write_private(layout.desired(state_dir), wanted.to_json())
     with _locked(state_dir):

@@ -21,11 +21,9 @@ _VALIDITY = datetime.timedelta(days=365)
 KeyPair = pki.Pair
 
 
-def create_ca(directory: Path, *, common_name: str = "metallab CA") -> KeyPair:
+def create_ca(directory: Path) -> KeyPair:
     """A self-signed CA in ``directory`` (ca.crt, ca.key), kept if it already exists."""
-    return pki.ensure_ca(
-        KeyPair(directory / "ca.crt", directory / "ca.key"), common_name=common_name
-    )
+    return pki.ensure_ca(pki.ca_in(directory))
 
 
 def server_cert(ca: KeyPair, directory: Path) -> KeyPair:

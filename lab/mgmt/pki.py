@@ -40,7 +40,7 @@ def layout(directory: Path) -> Pki:
         return Pair(directory / f"{name}.crt", directory / f"{name}.key")
 
     return Pki(
-        ca=pair("ca"),
+        ca=lab_pki.ca_in(directory),
         apiserver=pair("apiserver"),
         admin=pair("admin"),
         controller_manager=pair("controller-manager"),
@@ -53,7 +53,7 @@ def ensure(directory: Path) -> Pki:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     pki = layout(directory)
-    lab_pki.ensure_ca(pki.ca, common_name="metallab-ca")
+    lab_pki.ensure_ca(pki.ca)
     lab_pki.issue(
         pki.ca,
         pki.apiserver,
