@@ -1,7 +1,7 @@
 """The embedded management cluster: etcd, kube-apiserver and kube-controller-manager.
 
 Real upstream binaries (``lab.mgmt.binaries``) run as local processes on 127.0.0.1 under
-``lab.supervisor``, which restarts a crashed component. TLS comes from the lab's own CA
+``hostkit.supervisor``, which restarts a crashed component. TLS comes from the lab's own CA
 (``lab.mgmt.pki``); the admin kubeconfig is ``<lab>/kubeconfig``. etcd's data directory is
 kept across ``down``/``up`` and removed only by ``down --wipe``. Called by ``lab.mgmt.cluster``.
 """
@@ -11,12 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostkit import errors, ports, process
-from lab import supervisor
+from hostkit import errors, logtail, ports, process, supervisor
 from lab.mgmt import binaries, kubeconfig, pki, probe, record
 
 log = logging.getLogger(__name__)
@@ -183,12 +181,7 @@ _ERROR_LINE = re.compile(r'^[EF]\d{4} |"level":"(error|fatal|panic)"|^panic:|^Er
 
 def _tail(path: Path) -> str:
     """The last error a component logged (klog E/F, etcd's JSON levels), else the last line."""
-    try:
-        lines = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    errors_only = [line for line in lines if _ERROR_LINE.search(line)]
-    return (errors_only or lines or ["(empty log)"])[-1].strip()[:400]
+    return logtail.tail(path, lines=1, prefer=_ERROR_LINE)
 
 
 def _abort_on_crash(layout: Layout, *, started: bool) -> None:
@@ -271,10 +264,9 @@ def up(lab: Path, *, port: int | None) -> record.Record:
     record.save(lab, rec)
     layout.run.mkdir(parents=True, exist_ok=True)
     supervisor.status_path(layout.run).unlink(missing_ok=True)  # a killed one's restart counts
-    plan_path = layout.run / "plan.json"
-    _plan(layout, bins, creds, chosen).save(plan_path)
-    process.spawn(
-        [sys.executable, "-m", "lab.supervisor", str(plan_path)],
+    supervisor.launch(
+        _plan(layout, bins, creds, chosen),
+        plan_path=layout.run / "plan.json",
         log_path=layout.root / "supervisor.log",
         pid_path=layout.supervisor_pid,
     )
