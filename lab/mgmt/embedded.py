@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hostkit import errors, logtail, ports, process, supervisor
-from lab.mgmt import binaries, kubeconfig, pki, probe, record
+from lab.mgmt import binaries, kubeconfig, pki, probe, provider, record
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +233,9 @@ def _stop_orphans(layout: Layout) -> None:
         pid_file.unlink(missing_ok=True)
 
 
-def up(lab: Path, *, port: int | None) -> record.Record:
+def up(lab: Path, options: provider.UpOptions) -> record.Record:
     layout = Layout(lab)
+    port = options.port
     previous = record.load(lab)
     if process.read_pid(layout.supervisor_pid) is not None and previous is not None:
         if port is not None and previous.ports.get("apiserver") != port:
@@ -296,6 +297,8 @@ def _wait_ready(layout: Layout, rec: record.Record, *, started: bool) -> None:
 
 
 def down(lab: Path, *, wipe: bool) -> None:
+    """Stop the cluster; the record stays (same ports and kubeconfig next time) unless ``wipe``
+    erases the whole state directory, record included."""
     layout = Layout(lab)
     process.stop(layout.supervisor_pid, grace=30.0)
     _stop_orphans(layout)
@@ -304,9 +307,8 @@ def down(lab: Path, *, wipe: bool) -> None:
         layout.kubeconfig.unlink(missing_ok=True)
 
 
-def status(lab: Path) -> dict[str, object]:
+def status(lab: Path, rec: record.Record) -> dict[str, object]:
     layout = Layout(lab)
-    rec = record.load(lab)
     running = process.read_pid(layout.supervisor_pid) is not None
     components = supervisor.read_status(layout.run) if running else {}
     ready = False
