@@ -12,7 +12,6 @@ import dataclasses
 import datetime
 import enum
 import ipaddress
-import os
 from collections import abc
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import oid
 
-from hostkit import errors
+from hostkit import errors, files
 
 CA_VALIDITY = datetime.timedelta(days=3650)
 RENEW_BEFORE = datetime.timedelta(days=30)
@@ -58,12 +57,7 @@ def write_key(path: Path, key: SigningKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    tmp.replace(path)
+    files.write_private(path, pem)
 
 
 def _name(common_name: str, organization: str | None) -> x509.Name:
