@@ -115,21 +115,19 @@ def _encode_object(value: Any, *, patch: bool) -> dict[str, Json]:
         elif patch:
             parent[member.field.path[-1]] = None
     for path, group in declare.groups(type(value)).items():
-        _drop_empty_group(out, path, group, patch=patch)
+        if not group.required and _group_empty(value, path):
+            parent = _lookup(out, path[:-1])
+            if isinstance(parent, dict):
+                parent[path[-1]] = None
+                if not patch:
+                    del parent[path[-1]]
     return out
 
 
-def _drop_empty_group(
-    out: dict[str, Json], path: tuple[str, ...], group: declare.Group, *, patch: bool
-) -> None:
-    parent = _lookup(out, path[:-1])
-    if not isinstance(parent, dict) or group.required:
-        return
-    if all(v is None for v in parent.get(path[-1], {}).values()):
-        if patch:
-            parent[path[-1]] = None
-        else:
-            parent.pop(path[-1], None)
+def _group_empty(value: Any, path: tuple[str, ...]) -> bool:
+    """A flattened object is left out when every field in it is empty, required ones too."""
+    inside = [m for m in declare.members(type(value)) if m.field.path[: len(path)] == path]
+    return all(_empty(m, getattr(value, m.name)) for m in inside)
 
 
 def _encode(shape: declare.Shape, value: Any, *, patch: bool) -> Json:
