@@ -66,7 +66,7 @@ def field(
     return dataclasses.field(default=default, metadata={OPENAPI: record})
 
 
-class Kind(enum.Enum):
+class Kind(enum.StrEnum):
     SCALAR = "scalar"
     ENUM = "enum"
     OBJECT = "object"
@@ -124,6 +124,8 @@ def members(cls: type[Any]) -> tuple[Member, ...]:
 
 
 def _read_members(cls: type[Any]) -> tuple[Member, ...]:
+    if (cls.__doc__ or "").startswith(f"{cls.__name__}("):  # dataclass's generated one
+        raise TypeError(f"give {cls.__name__} a docstring: it is its schema's description")
     hints = typing.get_type_hints(cls)
     out = []
     for item in dataclasses.fields(cls):
