@@ -130,7 +130,7 @@ def _group_empty(value: Any, path: tuple[str, ...]) -> bool:
     return all(_empty(m, getattr(value, m.name)) for m in inside)
 
 
-def _encode(shape: declare.Shape, value: Any, *, patch: bool) -> Json:
+def _encode(shape: declare.Shape, value: Any, *, patch: bool = False) -> Json:
     if value is None:
         return None
     if shape.kind is declare.Kind.OBJECT:
@@ -140,8 +140,10 @@ def _encode(shape: declare.Shape, value: Any, *, patch: bool) -> Json:
         return [_encode(shape.item, item, patch=False) for item in value]
     if shape.kind is declare.Kind.KEYED:
         assert shape.item is not None
+        entry = shape.item.kind is declare.Kind.OBJECT
         return {
-            key.value: _encode(shape.item, item, patch=patch) for key, item in sorted(value.items())
+            key.value: _encode_object(item, patch=patch) if entry else _encode(shape.item, item)
+            for key, item in sorted(value.items())
         }
     if shape.kind is declare.Kind.ENUM:
         return value.value

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from controller.api import codec, crds, hardwaredata, host
+from controller.api import codec, crds, hardwaredata, host, types
 from controller.bmc import access, credentials
 from controller.provisioner import base, fixture
 from tests.unit.controller import harness
@@ -117,6 +117,12 @@ def test_empty_fields_are_left_out_unless_required() -> None:
     assert host.status_to_json(host.HostStatus(custom_deploy="x"))["provisioning"][
         "customDeploy"
     ] == {"method": "x"}
+
+
+def test_a_restarted_operation_deletes_its_old_end_time() -> None:
+    restarted = {types.Operation.REGISTER: host.OperationMetric(start="2030-01-01T00:00:00Z")}
+    patch = host.status_to_json(host.HostStatus(operation_history=restarted))
+    assert patch["operationHistory"] == {"register": {"start": "2030-01-01T00:00:00Z", "end": None}}
 
 
 def _lifecycle_writes() -> list[host.HostStatus]:
