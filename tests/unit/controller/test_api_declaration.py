@@ -166,3 +166,17 @@ def test_hardware_data_written_for_an_inspected_host_fits_the_schema() -> None:
     spec = hardwaredata.spec_json(fixture.hardware_for(data))
     assert spec["hardware"]["nics"][0]["mac"] == "52:54:00:00:00:01"
     assert list(_problems(spec, _schema(crds.hardwaredata(), "spec"), "spec")) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("ready", types.ProvisioningState.AVAILABLE),  # older BMO releases
+        ("match profile", types.ProvisioningState.PREPARING),
+        ("a newer BMO's state", types.ProvisioningState.NONE),  # start over, as BMO does
+    ],
+)
+def test_states_other_releases_wrote_are_read_as_ours(
+    written: str, read: types.ProvisioningState
+) -> None:
+    assert host.parse_status({"provisioning": {"state": written}}).state is read
