@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from controller.api import types
 from controller.bmc import access, credentials, ipmi, redfish
 from controller.provisioner import base, direct
 from hostkit import ports
@@ -36,7 +37,7 @@ def _host(address: str) -> base.HostData:
         address=access.parse(address),
         credentials=GOOD,
         boot_mac="52:54:00:12:34:56",
-        boot_mode="UEFI",
+        boot_mode=types.BootMode.UEFI,
         verify_certificates=True,
         provisioning_id="",
     )
