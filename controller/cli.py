@@ -26,7 +26,8 @@ def add_arguments(
         "--provisioner",
         choices=app.PROVISIONERS,
         default=DEFAULTS.provisioner,
-        help="fixture: in-memory hosts, no hardware; direct: talk to the real BMCs",
+        help="direct (default): talk to the hosts' real BMCs; fixture: in-memory hosts, no "
+        "hardware (tests and demos)",
     )
     parser.add_argument(
         "--namespace",

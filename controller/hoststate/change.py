@@ -13,8 +13,8 @@ import dataclasses
 import enum
 from typing import Any
 
+from controller.api import hardware, settings, types
 from controller.api import host as api_host
-from controller.api import types
 
 
 class Keep(enum.Enum):
@@ -29,16 +29,16 @@ KEEP = Keep.KEEP
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Status:
     provisioning_id: str | Keep = KEEP
-    boot_mode: str | Keep = KEEP
+    boot_mode: types.BootMode | Keep | None = KEEP
     image: api_host.Image | Keep | None = KEEP
     custom_deploy: str | Keep = KEEP
-    root_device_hints: Any = KEEP
+    root_device_hints: settings.RootDeviceHints | Keep | None = KEEP
     operational_status: types.OperationalStatus | Keep = KEEP
     error_type: types.ErrorType | Keep = KEEP
     error_message: str | Keep = KEEP
     error_count: int | Keep = KEEP
     powered_on: bool | Keep = KEEP
-    hardware: Any = KEEP
+    hardware: hardware.HardwareDetails | Keep | None = KEEP
     good_credentials: api_host.CredentialsVersion | Keep | None = KEEP
     tried_credentials: api_host.CredentialsVersion | Keep | None = KEEP
 

@@ -88,10 +88,8 @@ async def hardware_details_annotation(ctx: ctx_mod.Context) -> GuardResult:
             clear_error=False,
         )
     try:
-        details = json.loads(raw)
-        if not isinstance(details, dict):
-            raise ValueError("not an object")
-    except ValueError as err:
+        details = api_host.parse_hardware(json.loads(raw))
+    except (ValueError, TypeError) as err:
         note = outcomes.Note("InvalidAnnotationValue", f"hardware details: {err}", True)
         return outcomes.Wait(
             after=0, changes=outcomes.Changes(remove_annotations=drop, notes=(note,))

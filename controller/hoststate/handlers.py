@@ -224,7 +224,7 @@ async def deprovisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if result.status is base.Status.BUSY:
         return outcomes.Wait(after=result.retry_after)
     cleared = Changes(
-        status=change.Status(image=None, custom_deploy="", root_device_hints=None, boot_mode=""),
+        status=change.Status(image=None, custom_deploy="", root_device_hints=None, boot_mode=None),
         remove_annotations=power.reboot_annotations(host),
     )
     if host.deleting:

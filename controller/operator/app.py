@@ -30,12 +30,12 @@ from controller.operator import cache, kube, logs, metrics, reconcile, reconcile
 from controller.provisioner import base, direct, fixture
 
 log = logging.getLogger("metallab.controller")
-PROVISIONERS = ("fixture", "direct")
+PROVISIONERS = ("direct", "fixture")
 
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    provisioner: str = "fixture"
+    provisioner: str = "direct"  # the real BMCs; fixture (no hardware) is asked for by name
     namespaces: tuple[str, ...] = ()  # empty: every namespace
     kubeconfig: Path | None = None
     metrics_port: int | None = 9640  # None: no metrics endpoint

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from controller.api import hardware, settings, types
 from controller.api import host as api_host
-from controller.api import types
 from controller.bmc import access, credentials
 
 
@@ -33,7 +33,7 @@ class Result:
     message: str = ""
     retry_after: float = 0.0
     provisioning_id: str = ""
-    hardware: Any = None
+    hardware: hardware.HardwareDetails | None = None
     powered_on: bool | None = None
 
     @classmethod
@@ -58,7 +58,7 @@ class HostData:
     address: access.Address
     credentials: credentials.Credentials
     boot_mac: str
-    boot_mode: str
+    boot_mode: types.BootMode | None
     verify_certificates: bool
     provisioning_id: str
 
@@ -77,7 +77,7 @@ class InspectRequest:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PrepareRequest:
-    root_device_hints: Any = None
+    root_device_hints: settings.RootDeviceHints | None = None
     force: bool = False
 
 

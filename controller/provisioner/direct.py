@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from controller.api import types
+from controller.api import codec, hardware, types
 from controller.bmc import access, errors, ipmi, redfish
 from controller.provisioner import base
 
@@ -122,7 +122,7 @@ class _DirectProvisioner:
         if self.host.boot_mac:
             for nic in details["nics"]:
                 nic["pxe"] = nic["mac"] == self.host.boot_mac.lower()
-        return base.Result.done(hardware=details)
+        return base.Result.done(hardware=codec.parse(hardware.HardwareDetails, details))
 
     async def prepare(self, request: base.PrepareRequest) -> base.Result:
         # Nothing to configure out of band: no RAID or firmware settings are supported yet.

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from controller.api import types
+from controller.api import hardware, types
 from controller.provisioner import base
 
 GATE_POLL = 0.05
@@ -71,7 +71,7 @@ class Machine:
     uid: str
     powered_on: bool = False
     registered_version: str | None = None
-    inspected: dict[str, object] | None = None
+    inspected: hardware.HardwareDetails | None = None
     prepared: bool = False
     deployed: str | None = None
     running: _Running | None = None
@@ -93,34 +93,29 @@ class Gate:
     released: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
-def hardware_for(host: base.HostData) -> dict[str, object]:
+def hardware_for(host: base.HostData) -> hardware.HardwareDetails:
     digest = hashlib.sha256(host.uid.encode()).hexdigest()
     mac = host.boot_mac or "52:54:00:" + ":".join(digest[i : i + 2] for i in (0, 2, 4))
-    return {
-        "cpu": {
-            "arch": "x86_64",
-            "model": "metallab fixture CPU",
-            "count": 2,
-            "clockMegahertz": 2000.0,
-        },
-        "ramMebibytes": 4096,
-        "nics": [{"name": "eth0", "mac": mac.lower(), "pxe": True, "speedGbps": 1}],
-        "storage": [
-            {
-                "name": "/dev/vda",
-                "sizeBytes": 20 * 1024**3,
-                "type": "HDD",
-                "rotational": True,
-                "serialNumber": f"disk-{digest[:8]}",
-            }
-        ],
-        "systemVendor": {
-            "manufacturer": "metallab",
-            "productName": "fixture",
-            "serialNumber": digest[:12],
-        },
-        "hostname": host.key.split("/", 1)[-1],
-    }
+    return hardware.HardwareDetails(
+        cpu=hardware.CPU(
+            arch="x86_64", model="metallab fixture CPU", count=2, clock_megahertz=2000.0
+        ),
+        ram_mebibytes=4096,
+        nics=(hardware.NIC(name="eth0", mac=mac.lower(), pxe=True, speed_gbps=1),),
+        storage=(
+            hardware.Storage(
+                name="/dev/vda",
+                size_bytes=20 * 1024**3,
+                type=types.DiskType.HDD,
+                rotational=True,
+                serial_number=f"disk-{digest[:8]}",
+            ),
+        ),
+        system_vendor=hardware.SystemVendor(
+            manufacturer="metallab", product_name="fixture", serial_number=digest[:12]
+        ),
+        hostname=host.key.split("/", 1)[-1],
+    )
 
 
 class FixtureBackend:

@@ -37,7 +37,8 @@ from controller.hoststate import backoff
 from controller.hoststate import context as ctx_mod
 from controller.operator import app
 from controller.provisioner import base, fixture
-from lab import kube, ports
+from hostkit import ports
+from lab import kube
 from lab.mgmt import crds as lab_crds
 from tests.integration.controller import ipmi_bmc as memory_bmc
 

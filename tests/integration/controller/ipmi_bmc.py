@@ -18,7 +18,7 @@ from typing import Any
 
 from pyghmi.ipmi import bmc
 
-from lab import ports
+from hostkit import ports
 
 
 class MemoryBmc(bmc.Bmc):  # type: ignore[misc]

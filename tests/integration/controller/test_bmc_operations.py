@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from controller.api import types
 from controller.bmc import access, credentials, ipmi, redfish
 from controller.hoststate import context as ctx_mod
 from controller.provisioner import base, direct
-from lab import ports
+from hostkit import ports
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration
@@ -38,7 +39,7 @@ def _host(address: str) -> base.HostData:
         address=access.parse(address),
         credentials=GOOD,
         boot_mac="52:54:00:12:34:56",
-        boot_mode="UEFI",
+        boot_mode=types.BootMode.UEFI,
         verify_certificates=True,
         provisioning_id="",
     )
