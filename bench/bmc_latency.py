@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import bmc_rig
-from lab import process
+from hostkit import process
 from vbmc import layout
 
 RUNS = 100

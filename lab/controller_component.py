@@ -1,9 +1,9 @@
 """The controller as a supervised lab component, for ``metallab up`` and ``metallab down``.
 
-``start`` writes a one-component plan for ``lab.supervisor`` (which restarts the controller if
-it crashes and logs each restart) and spawns the supervisor detached; ``stop`` stops it by its
-PID file. The controller itself is the ordinary ``python -m controller run`` against the lab's
-kubeconfig, watching every namespace, with metrics on 127.0.0.1. Called by ``lab.up``.
+``start`` launches ``hostkit.supervisor`` detached over a one-component plan (it restarts the
+controller if it crashes and logs each restart); ``stop`` stops it by its PID file. The
+controller itself is the ordinary ``python -m controller run`` against the lab's kubeconfig,
+watching every namespace, with metrics on 127.0.0.1. Called by ``lab.up``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lab import ports, process, supervisor
+from hostkit import ports, process, supervisor
 
 METRICS_PORT = 9640
 
@@ -71,10 +71,9 @@ def start(
         ],
         ready_url=f"http://127.0.0.1:{port}/metrics",
     )
-    plan_path = root / "plan.json"
-    supervisor.Plan([controller], str(root)).save(plan_path)
-    process.spawn(
-        [sys.executable, "-m", "lab.supervisor", str(plan_path)],
+    supervisor.launch(
+        supervisor.Plan([controller], str(root)),
+        plan_path=root / "plan.json",
         log_path=root / "supervisor.log",
         pid_path=_pid_path(state),
     )

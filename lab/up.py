@@ -24,8 +24,10 @@ from typing import Any
 
 import libvirt
 
-from lab import errors, inventory, paths
-from lab import pki as lab_pki
+import controller.api
+from hostkit import errors
+from hostkit import pki as lab_pki
+from lab import controller_component, inventory, paths
 from lab.config import load, model
 from lab.hardware import (
     accel,
@@ -39,6 +41,9 @@ from lab.hardware import (
     preflight,
     teardown,
 )
+from lab.mgmt import cluster, crds, embedded
+from lab.mgmt import pki as mgmt_pki
+from vbmc import spec, supervisor
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +141,6 @@ def _hosts(ctx: Context) -> None:
 
 
 def _bmcs(ctx: Context) -> None:
-    from vbmc import spec, supervisor
-
     uri = layout.libvirt_uri(ctx.state)
     specs = [
         spec.BmcSpec(
@@ -159,14 +162,11 @@ def _bmcs(ctx: Context) -> None:
 def lab_ca(state: Path) -> lab_pki.Pair:
     """The lab's CA, the one the embedded management cluster's certificates come from: made
     here when the cluster has not made it (``--hardware-only``), at the path the cluster uses."""
-    from lab.mgmt import embedded
-    from lab.mgmt import pki as mgmt_pki
-
     directory = embedded.Layout(state).pki
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    # Same common name as lab.mgmt.pki gives it; whichever of the two runs first makes the CA.
-    return lab_pki.ensure_ca(mgmt_pki.layout(directory).ca, common_name="metallab-ca")
+    # Same path and name as lab.mgmt.pki gives it; whichever of the two runs first makes it.
+    return lab_pki.ensure_ca(mgmt_pki.layout(directory).ca)
 
 
 def _inventory(ctx: Context) -> None:
@@ -177,30 +177,23 @@ def _inventory(ctx: Context) -> None:
 
 
 def _cluster(ctx: Context) -> None:
-    from lab.mgmt import cluster
-
     record = cluster.up(ctx.state, cluster.UpOptions())
     ctx.kubeconfig = Path(record.kubeconfig)
 
 
 def _crds(ctx: Context) -> None:
-    import controller.api
-    from lab.mgmt import crds
-
     assert ctx.kubeconfig is not None
     directory = Path(controller.api.__file__).parent / "crds"
     crds.install(ctx.kubeconfig, crds.load(sorted(directory.glob("*.yaml"))))
 
 
 def _controller(ctx: Context) -> None:
-    from lab import controller_component
-
     assert ctx.kubeconfig is not None
     controller_component.start(ctx.state, ctx.kubeconfig, provisioner="direct")
 
 
 def actions(options: Options) -> list[Action]:
-    cluster = [
+    management = [
         Action("Starting the management cluster", _cluster),
         Action("Installing the Metal3 CRDs", _crds),
         Action("Starting the controller", _controller),
@@ -218,7 +211,7 @@ def actions(options: Options) -> list[Action]:
         Action("Checking the lab file", _preflight),
         Action("Choosing VM acceleration", _acceleration),
     ]
-    return first + ([] if options.hardware_only else cluster) + hardware
+    return first + ([] if options.hardware_only else management) + hardware
 
 
 def up(options: Options, *, progress: Progress = print) -> model.Lab:
@@ -318,18 +311,12 @@ def down(name: str, *, progress: Progress = print) -> None:
 
 
 def _stop_controller(state: Path) -> None:
-    from lab import controller_component
-
     controller_component.stop(state)
 
 
 def _stop_bmcs(state: Path) -> None:
-    from vbmc import supervisor
-
     supervisor.stop_all(state)
 
 
 def _stop_cluster(state: Path) -> None:
-    from lab.mgmt import cluster
-
     cluster.down(state, wipe=True)

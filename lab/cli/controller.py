@@ -14,7 +14,8 @@ import argparse
 
 from controller import cli
 from controller.operator import app
-from lab import controller_component, errors, inventory
+from hostkit import errors
+from lab import controller_component, inventory
 from lab import up as lifecycle
 from lab.cli import options
 from lab.hardware import bmcs

@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 
-from lab import errors
+from hostkit import errors
 
 NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc")
 

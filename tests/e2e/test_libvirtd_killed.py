@@ -13,7 +13,8 @@ from pathlib import Path
 
 import sushy
 
-from lab import paths, process
+from hostkit import process
+from lab import paths
 from lab import up as lifecycle
 from lab.hardware import domains, layout, libvirtd, report
 from tests.e2e import conftest

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import sushy
 
-from lab import process
+from hostkit import process
 from lab.hardware import layout as hw_layout
 from lab.hardware import libvirtd
 from tests.integration.vbmc import clients

@@ -5,27 +5,21 @@ each saying why and what to do instead. The refusal comes before any connection 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from lab import controller_component, paths, process
+from hostkit import process
+from lab import controller_component
 from lab.cli import main
-from lab.config import model
-from lab.hardware import layout
+from tests.unit.cli import conftest
 
 
 @pytest.fixture
-def lab_with_hardware(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("METALLAB_HOME", str(tmp_path))
-    state = paths.lab_dir("real")
-    state.mkdir(parents=True)
-    document = {"apiVersion": model.API_VERSION, "kind": model.KIND}
-    layout.source(state).write_text(json.dumps({"document": document, "hosts": 2}))
-    return state
+def lab_with_hardware(record_lab: conftest.RecordLab) -> Path:
+    return record_lab("real", 2)
 
 
 def test_the_fixture_is_refused_against_real_bmcs(
@@ -38,11 +32,12 @@ def test_the_fixture_is_refused_against_real_bmcs(
     assert "use --provisioner direct" in err
 
 
-def test_the_default_provisioner_is_the_fixture_and_refused_too(
+def test_the_default_direct_provisioner_is_not_refused(
     lab_with_hardware: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main.main(["controller", "run", "--name", "real"]) == 1
-    assert "has real BMCs" in capsys.readouterr().err
+    assert main.main(["controller", "run", "--name", "real"]) == 1  # no cluster to run against
+    err = capsys.readouterr().err
+    assert "has no management cluster" in err and "real BMCs" not in err
 
 
 def test_a_second_controller_is_refused_while_the_labs_runs(

@@ -15,21 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from lab import paths
 from lab.cli import main
-from lab.config import model
-from lab.hardware import layout
+from tests.unit.cli import conftest
 
 HOSTS = 200
 
 
 @pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("METALLAB_HOME", str(tmp_path))
-    state = paths.lab_dir("rec")
-    state.mkdir(parents=True)
-    document = {"apiVersion": model.API_VERSION, "kind": model.KIND}
-    layout.source(state).write_text(json.dumps({"document": document, "hosts": HOSTS}))
+def recorded(record_lab: conftest.RecordLab) -> str:
+    record_lab("rec", HOSTS)
     return "rec"
 
 

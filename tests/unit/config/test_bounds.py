@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.config import decode, load, model
 
 HUGE = 99999999999999999999

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab import up as lifecycle
 from lab.hardware import layout
 

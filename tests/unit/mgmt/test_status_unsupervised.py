@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import paths, ports, process
+from hostkit import ports, process
+from lab import paths
 from lab.cli import main
 from lab.mgmt import cluster, embedded, pki, record
 

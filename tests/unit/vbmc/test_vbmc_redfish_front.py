@@ -56,15 +56,9 @@ def _answer(
     return seen[0], answer
 
 
-def _call(
-    app: front.Front,
-    path: str,
-    *,
-    auth: tuple[str, str] | None,
-    method: str = "GET",
-    body: bytes = b"",
-) -> str:
-    return _answer(app, path, auth=auth, method=method, body=body)[0]
+def _call(app: front.Front, path: str, **request: Any) -> str:
+    """The status only; ``request`` as for ``_answer``."""
+    return _answer(app, path, **request)[0]
 
 
 @pytest.fixture
