@@ -25,7 +25,7 @@ from controller.bmc import errors as bmc_errors
 from controller.hoststate import backoff, capacity, machine, writer
 from controller.hoststate import context as ctx_mod
 from controller.operator import kube, logs, metrics
-from controller.provisioner import base
+from controller.provisioner import base, configdrive
 
 log = logging.getLogger("metallab.controller")
 State = types.ProvisioningState
@@ -208,6 +208,19 @@ class Reconciler:
             return cached
         return await self.client.get_secret(namespace, name)
 
+    async def _config_drive(self, host: api_host.Host) -> base.ConfigDrive:
+        async def read(ref: api_host.SecretRef | None) -> tuple[str, Any] | None:
+            if ref is None:
+                return None
+            return f"{ref.namespace}/{ref.name}", await self._secret(ref.namespace, ref.name)
+
+        spec = host.spec
+        return configdrive.build(
+            user=await read(spec.user_data),
+            network=await read(spec.network_data),
+            meta=await read(spec.meta_data),
+        )
+
     async def _access(self, host: api_host.Host) -> tuple[base.Provisioner | None, str, str]:
         if host.status.state in NO_ACCESS_STATES:
             return None, "", ""
@@ -221,6 +234,12 @@ class Reconciler:
             return
         host = api_host.parse(body)
         provisioner, version, problem = await self._access(host)
+        drive, drive_error = None, ""
+        if host.status.state is types.ProvisioningState.PROVISIONING:
+            try:
+                drive = await self._config_drive(host)
+            except configdrive.ConfigDriveError as err:
+                drive_error = str(err)
         ctx = ctx_mod.Context(
             host=host,
             provisioner=provisioner,
@@ -228,6 +247,8 @@ class Reconciler:
             access_error=problem,
             capacity=self.slots,
             timing=self.timing,
+            config_drive=drive,
+            config_drive_error=drive_error,
         )
         outcome = await machine.reconcile(ctx)
         write = writer.apply(host, outcome, now=api_host.now(), policy=self.policy)

@@ -67,15 +67,6 @@ class Booter(Protocol):
         """Boot from disk from now on (persistent), and power the host on (it is off)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class ConfigDrive:
-    """What goes on the config drive: user_data bytes, network_data, extra meta_data."""
-
-    user_data: bytes | None = None
-    network_data: dict[str, Any] | None = None
-    meta_data: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
 def default_meta_data(uid: str, key: str) -> dict[str, Any]:
     """BMO's meta_data for a host: its uid, namespace and name (names twice, as BMO does)."""
     namespace, _, name = key.partition("/")
@@ -192,11 +183,11 @@ class InBand:
         return outcome.details
 
     async def deploy(
-        self, image: api_host.Image, hints: Any, drive: ConfigDrive | None
+        self, image: api_host.Image, hints: Any, drive: base.ConfigDrive | None
     ) -> base.Result:
         if self.host.uid in self.finishing:
             return await self._finish()
-        drive = drive or ConfigDrive()
+        drive = drive or base.ConfigDrive()
         meta = {**default_meta_data(self.host.uid, self.host.key), **drive.meta_data}
         configdrive: dict[str, Any] = {"meta_data": meta, "network_data": drive.network_data}
         if drive.user_data is not None:
