@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import pathlib
+import re
 import shutil
 import stat
 import threading
@@ -100,10 +101,13 @@ class IsoMaker:
                 iso.rm_file(
                     iso_path=f"/{iso_name}", joliet_path=f"/{CPIO_NAME}" if joliet else None
                 )
+                # xorriso may store a relaxed name (``boot-con.cpi;1``) that pycdlib will not
+                # write; boot loaders go by the Rock Ridge / Joliet name, kept exactly.
+                strict = re.sub(r"[^A-Z0-9_.;]", "_", iso_name.upper())
                 iso.add_fp(
                     io.BytesIO(config),
                     len(config),
-                    f"/{iso_name}",
+                    f"/{strict}",
                     rr_name=CPIO_NAME if rock else None,
                     joliet_path=f"/{CPIO_NAME}" if joliet else None,
                 )

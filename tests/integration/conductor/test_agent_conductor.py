@@ -70,7 +70,7 @@ def test_inspect_deploy_clean(rig: conftest.Rig, images: tuple[pathlib.Path, str
     assert rig.conductor.sessions.view(conftest.HOST.uid) is None  # token dropped
 
     image = publish(images)
-    drive = inband.ConfigDrive(user_data=b"#!/bin/sh\necho MARKER-42\n", network_data={"links": []})
+    drive = base.ConfigDrive(user_data=b"#!/bin/sh\necho MARKER-42\n", network_data={"links": []})
     step = lambda: rig.inband.deploy(image, {"deviceName": "/dev/sda"}, drive)  # noqa: E731
     deployed = run(step)
     assert deployed.status is base.Status.DONE, deployed.message
