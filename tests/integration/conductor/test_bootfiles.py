@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import pathlib
-import shutil
 import struct
 import subprocess
 import urllib.error
@@ -20,28 +19,15 @@ import pycdlib
 import pytest
 
 from controller.conductor import service, sessions, wire
-from tests import imageserver
+from tests import agentrig, imageserver
 from tests.integration.conductor import conftest
-
-ISOLINUX = pathlib.Path("/usr/lib/ISOLINUX/isolinux.bin")
 
 
 @pytest.fixture
 def base_iso(tmp_path: pathlib.Path) -> Iterator[str]:
-    tree = tmp_path / "tree"
-    (tree / "isolinux").mkdir(parents=True)
-    shutil.copy(ISOLINUX, tree / "isolinux/isolinux.bin")
-    (tree / "initrd.img").write_bytes(b"initrd" * 1000)
-    (tree / "vmlinuz").write_bytes(b"kernel" * 1000)
-    (tree / "boot-config.cpio").write_bytes(b"")
     www = tmp_path / "www"
     www.mkdir()
-    subprocess.run(
-        ["xorriso", "-as", "mkisofs", "-quiet", "-o", str(www / "agent.iso"), "-V", "AGENT",
-         "-J", "-R", "-c", "isolinux/boot.cat", "-b", "isolinux/isolinux.bin",
-         "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", str(tree)],
-        check=True,
-    )  # fmt: skip
+    agentrig.build_base_iso(www)
     with imageserver.serve(www) as url:
         yield f"{url}/agent.iso"
 
@@ -60,7 +46,7 @@ def test_ipxe_script_and_cpio(conductor: service.Conductor) -> None:
     assert script.startswith("#!ipxe\n")
     assert "kernel http://127.0.0.1:1/vmlinuz " in script and "console=ttyS0" in script
     assert f"initrd --name boot-config.cpio {boot_url}/v1/boot/{mac}/boot-config.cpio" in script
-    files = conftest.unpack_newc(get(f"{boot_url}/v1/boot/{mac}/boot-config.cpio"))
+    files = agentrig.unpack_newc(get(f"{boot_url}/v1/boot/{mac}/boot-config.cpio"))
     assert set(files) == {"etc", "etc/metallab-agent", "etc/metallab-agent/boot.json"}
     boot = json.loads(files["etc/metallab-agent/boot.json"])
     assert boot["conductor_url"] == conductor.config.agent_url
@@ -89,7 +75,7 @@ def test_per_host_iso(conductor: service.Conductor, base_iso: str, tmp_path: pat
     finally:
         iso.close()
     assert out.getvalue() == joliet.getvalue()
-    files = conftest.unpack_newc(out.getvalue())
+    files = agentrig.unpack_newc(out.getvalue())
     token = json.loads(files["etc/metallab-agent/boot.json"])["token"]
     assert conductor.sessions.lookup(token, wire.Lookup(()))[0] == "uid-1"
     assert initrd.getvalue() == b"initrd" * 1000
