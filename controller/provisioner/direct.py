@@ -26,6 +26,7 @@ from controller.conductor import service
 from controller.provisioner import base, inband
 
 T = TypeVar("T")
+OFF_POLLS = 10  # power-state reads, 1 s apart, after a hard power off
 NO_AGENT = (
     "the controller runs without the deploy agent's conductor (start it with --agent-url, "
     "--boot-url, --agent-kernel-url/--agent-initrd-url/--agent-iso-url and the TLS flags)"
@@ -184,29 +185,37 @@ class _DirectProvisioner:
         return self.host.boot_mode != "legacy"
 
     async def _cycle(self, *, on: bool) -> base.Result:
-        """Power the host off hard (waiting, bounded) and, with ``on``, on again."""
+        """Power the host off hard (waiting for it, a bounded number of polls, each call
+        bounded by the BMC timeout) and, with ``on``, on again."""
         client = self.redfish or self.ipmi
         assert client is not None
-        deadline = self.backend.timeout
-
-        def cycle() -> None:
-            if client.powered_on():
-                client.set_power(False, hard=True)
-                waited = 0.0
-                while client.powered_on() and waited < deadline:
-                    time.sleep(0.5)
-                    waited += 0.5
-            if on:
-                client.set_power(True, hard=True)
-
         try:
-            await self._bmc("power_cycle", cycle)
+            if await self._bmc("power_state", client.powered_on):
+                await self._bmc("power_off", lambda: client.set_power(False, hard=True))
+                for _ in range(OFF_POLLS):
+                    if not await self._bmc("power_state", client.powered_on):
+                        break
+                    await asyncio.sleep(1.0)
+                else:
+                    return base.Result.busy(2.0)  # the BMC accepted; try again shortly
+            if on:
+                await self._bmc("power_on", lambda: client.set_power(True, hard=True))
         except errors.BMCError as err:
             return base.Result.failed(str(err))
         return base.Result.done(powered_on=on)
 
     async def boot_agent(self, boot: str) -> base.Result:
         assert self.backend.conductor is not None
+        # Off first: the boot device and media change while the host is off, and the boot
+        # that follows is the agent's.
+        off = await self._cycle(on=False)
+        if off.status is base.Status.BUSY:
+            return base.Result.failed(
+                f"BMC at {self.host.address.netloc} did not power the host off "
+                f"({OFF_POLLS} power-state reads): check the BMC"
+            )
+        if off.status is base.Status.FAILED:
+            return off
         if self._media_client() is not None:
             url = self.backend.conductor.iso_url(boot)
             inserted = await self.insert_media(base.InsertMediaRequest(url=url))
