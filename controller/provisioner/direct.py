@@ -166,16 +166,17 @@ class _DirectProvisioner:
         return await self.inband.deploy(image, request.root_device_hints, request.config_drive)
 
     async def deprovision(self, request: base.DeprovisionRequest) -> base.Result:
-        # A failed deployment's disk holds at most a partial image of ours; with cleaning
-        # asked for and an image recorded as provisioned, the agent wipes the metadata.
-        if request.clean and request.deployed:
-            if self.inband is None:
-                return base.Result.failed(
-                    f"cannot clean the disks (automatedCleaningMode: metadata): cleaning runs "
-                    f"in the deploy agent, and {NO_AGENT}; set automatedCleaningMode: disabled "
-                    "to deprovision without cleaning"
-                )
+        # With the agent, cleaning runs whenever it is asked for: a failed deployment may have
+        # written part of an image. Without it, nothing of ours was written unless the status
+        # records a provisioned image.
+        if request.clean and self.inband is not None:
             return await self.inband.clean()
+        if request.clean and request.deployed:
+            return base.Result.failed(
+                f"cannot clean the disks (automatedCleaningMode: metadata): cleaning runs in "
+                f"the deploy agent, and {NO_AGENT}; set automatedCleaningMode: disabled to "
+                "deprovision without cleaning"
+            )
         # Nothing to clean, or cleaning disabled: leave the disks alone, power the host off.
         return await self.set_power(base.PowerRequest(on=False, mode=types.RebootMode.HARD))
 
