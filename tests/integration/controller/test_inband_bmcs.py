@@ -9,6 +9,7 @@ sysfs tree), or the disk — and stops the agent when the host powers off."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import pathlib
 import re
@@ -96,8 +97,14 @@ class Firmware:
         self.agent.stop()
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    conductor: service.Conductor
+    images_url: str
+
+
 @pytest.fixture
-def conductor(tmp_path: pathlib.Path) -> Iterator[service.Conductor]:
+def served(tmp_path: pathlib.Path) -> Iterator[Served]:
     www = tmp_path / "www"
     www.mkdir()
     agentrig.build_base_iso(www)
@@ -110,8 +117,7 @@ def conductor(tmp_path: pathlib.Path) -> Iterator[service.Conductor]:
         )
         running = service.Conductor(settings, tmp_path / "conductor")
         running.start()
-        running.images_url = url  # type: ignore[attr-defined]
-        yield running
+        yield Served(running, url)
         running.stop()
 
 
@@ -131,9 +137,10 @@ def test_inspect_deploy_clean_through_the_bmc(
     kind: str,
     redfish_bmc: str,
     ipmi_bmc: str,
-    conductor: service.Conductor,
+    served: Served,
     tmp_path: pathlib.Path,
 ) -> None:
+    conductor = served.conductor
     address = {
         "redfish-virtualmedia": redfish_bmc.replace(
             "redfish+http://", "redfish-virtualmedia+http://"
@@ -166,8 +173,9 @@ def test_inspect_deploy_clean_through_the_bmc(
             assert firmware.client.media() is None  # ejected
         firmware.wait_off()
 
-        url = conductor.images_url  # type: ignore[attr-defined]
-        image = api_host.Image(f"{url}/os.img", hashlib.sha512(IMAGE).hexdigest(), "sha512")
+        image = api_host.Image(
+            f"{served.images_url}/os.img", hashlib.sha512(IMAGE).hexdigest(), "sha512"
+        )
         request = base.ProvisionRequest(
             image=image,
             root_device_hints={"rotational": True},
