@@ -161,6 +161,18 @@ def _hctl(root: pathlib.Path, name: str) -> str:
     return ""
 
 
+def _vpd_serial(device: pathlib.Path) -> str:
+    """The unit serial number from SCSI VPD page 0x80 (ATA disks have no ``serial`` file)."""
+    try:
+        page = (device / "vpd_pg80").read_bytes()
+    except OSError:
+        return ""
+    if len(page) < 4 or page[1] != 0x80:
+        return ""
+    length = int.from_bytes(page[2:4], "big")
+    return page[4 : 4 + length].decode("ascii", errors="replace").strip()
+
+
 def _wwn(root: pathlib.Path, name: str) -> tuple[str, str, str]:
     """(wwn, wwn_with_extension, wwn_vendor_extension) as udev's ID_WWN* report them."""
     block = root / "sys/block" / name
@@ -194,7 +206,7 @@ def disks(root: pathlib.Path) -> list[Json]:
                 "vendor": _read(dev / "vendor"),
                 "size": _int(_read(path / "size", "0")) * 512,
                 "rotational": rotational,
-                "serial": _read(dev / "serial") or _read(path / "serial"),
+                "serial": _read(dev / "serial") or _read(path / "serial") or _vpd_serial(dev),
                 "wwn": wwn,
                 "wwn_with_extension": wwn_ext,
                 "wwn_vendor_extension": wwn_vendor,
@@ -225,7 +237,8 @@ def boot_mode(root: pathlib.Path) -> str:
 
 
 def hostname(root: pathlib.Path) -> str:
-    return _read(root / "proc/sys/kernel/hostname") or socket.gethostname()
+    name = _read(root / "proc/sys/kernel/hostname")
+    return "" if name in ("", "(none)") else name  # "(none)": the kernel's unset hostname
 
 
 def collect(root: pathlib.Path = pathlib.Path("/"), ip_of: IpOf = kernel_ip) -> Json:

@@ -67,7 +67,10 @@ def build(root: pathlib.Path, disks: tuple[Disk, ...] = DISKS) -> pathlib.Path:
         for name, value in (("model", disk.model), ("vendor", disk.vendor)):
             if value:
                 _write(device / name, value)
-        if disk.serial:
+        if disk.serial and disk.name == "sda":  # ATA: only in SCSI VPD page 0x80
+            raw = disk.serial.encode()
+            (device / "vpd_pg80").write_bytes(bytes([0, 0x80, 0, len(raw)]) + raw)
+        elif disk.serial:
             _write((device if disk.name != "vda" else node) / "serial", disk.serial)
         if disk.wwid:
             _write((node if disk.name.startswith("nvme") else device) / "wwid", disk.wwid)

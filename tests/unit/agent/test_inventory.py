@@ -81,3 +81,8 @@ def test_empty_tree_gives_an_empty_inventory(tmp_path: pathlib.Path) -> None:
     facts = inventory.collect(tmp_path, ip_of=lambda name: "")
     assert facts["disks"] == [] and facts["interfaces"] == []
     assert facts["cpu"]["count"] == 0
+
+
+def test_unset_kernel_hostname_is_empty(host: pathlib.Path) -> None:
+    (host / "proc/sys/kernel/hostname").write_text("(none)\n")
+    assert collect(host)["hostname"] == ""
