@@ -71,7 +71,7 @@ def read(fd: int) -> list[Partition]:
     for i in range(4):
         kind = mbr[446 + i * 16 + 4]
         start, count = struct.unpack_from("<II", mbr, 446 + i * 16 + 8)
-        if kind not in (0, 0xEE) and count:
+        if kind != 0xEE and count:  # type 0 with sectors: still in use (hybrid ISOs)
             out.append(Partition(i + 1, start * SECTOR, count * SECTOR))
     return out
 
@@ -100,7 +100,7 @@ def _append_mbr(fd: int, size: int, disk: int) -> Partition:
         )
     for i in range(4):
         offset = 446 + i * 16
-        if mbr[offset + 4] == 0:
+        if mbr[offset + 4] == 0 and mbr[offset + 12 : offset + 16] == bytes(4):
             mbr[offset : offset + 16] = struct.pack(
                 "<B3sB3sII",
                 0,

@@ -182,3 +182,26 @@ def test_full_mbr_is_refused(tmp_path: pathlib.Path) -> None:
     path.write_bytes(bytes(mbr) + bytes(64 * MIB - 512))
     with pytest.raises(Exception, match="four partitions"):
         configdrive.write(str(path), DRIVE)
+
+
+def test_hybrid_iso_mbr_keeps_its_entries(tmp_path: pathlib.Path) -> None:
+    """The test OS image's layout (xorriso isohybrid): the ISO from sector 0, an EFI image
+    after it, and an entry of type 0 that still holds sectors — none of them is reused."""
+    path = disk(tmp_path)
+    mbr = bytearray(512)
+    for i, (kind, start, count) in enumerate(
+        ((0x17, 0, 22528), (0xEF, 22528, 2368), (0, 24896, 64))
+    ):
+        mbr[446 + i * 16 : 462 + i * 16] = struct.pack(
+            "<B3sB3sII", 0, b"\0\0\0", kind, b"\0\0\0", start, count
+        )
+    mbr[510:512] = b"\x55\xaa"
+    with path.open("r+b") as f:
+        f.write(mbr)
+    part = configdrive.write(str(path), DRIVE)
+    assert part.number == 4
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert [p.number for p in partitions.read(fd)] == [1, 2, 3, 4]
+    finally:
+        os.close(fd)
