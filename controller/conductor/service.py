@@ -17,6 +17,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+import urllib.parse
 from typing import Any
 
 from controller.conductor import bootfiles, config, sessions, wire
@@ -158,8 +159,9 @@ class _BootHandler(_Handler):
     def do_GET(self) -> None:
         conductor = self.server.conductor
         settings = conductor.config
+        path = urllib.parse.unquote(self.path)  # iPXE sends ${net0/mac} as 52%3A54%3A…
         try:
-            if match := _IPXE.match(self.path):
+            if match := _IPXE.match(path):
                 mac = match.group(1).lower()
                 found = conductor.sessions.boot_config(mac=mac)
                 script = bootfiles.IPXE_NOTHING if found is None else bootfiles.ipxe_script(
@@ -169,19 +171,19 @@ class _BootHandler(_Handler):
                     args=settings.kernel_args,
                 )  # fmt: skip
                 self._send(200, script.encode(), "text/plain")
-            elif match := _CPIO.match(self.path):
+            elif match := _CPIO.match(path):
                 found = conductor.sessions.boot_config(mac=match.group(1))
                 if found is None:
                     self._json(404, {"error": "no agent boot pending for this MAC"})
                 else:
                     self._send(200, conductor.config_for(found[0]), "application/octet-stream")
-            elif match := _ISO.match(self.path):
+            elif match := _ISO.match(path):
                 found = conductor.sessions.boot_config(boot=match.group(1))
                 if found is None:
                     self._json(404, {"error": "no agent boot pending for this ISO"})
                     return
-                path = conductor.isos.make(match.group(1), conductor.config_for(found[0]))
-                self._file(path)
+                iso = conductor.isos.make(match.group(1), conductor.config_for(found[0]))
+                self._file(iso)
             else:
                 self._json(404, {"error": f"no such file {self.path}"})
         except Exception as err:

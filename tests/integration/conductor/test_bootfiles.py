@@ -42,7 +42,8 @@ def test_ipxe_script_and_cpio(conductor: service.Conductor) -> None:
     mac = conftest.BOOT_MAC
     assert b"exit" in get(f"{boot_url}/v1/boot/{mac}.ipxe")  # nothing pending: boot on
     conductor.sessions.begin("uid-1", "lab", "node-0", sessions.Purpose.INSPECT, mac)
-    script = get(f"{boot_url}/v1/boot/{mac.upper()}.ipxe").decode()
+    # iPXE URL-encodes the colons of ${net0/mac}.
+    script = get(f"{boot_url}/v1/boot/{mac.upper().replace(':', '%3A')}.ipxe").decode()
     assert script.startswith("#!ipxe\n")
     assert "kernel http://127.0.0.1:1/vmlinuz " in script and "console=ttyS0" in script
     assert f"initrd --name boot-config.cpio {boot_url}/v1/boot/{mac}/boot-config.cpio" in script
