@@ -12,6 +12,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from controller.conductor import config
 from controller.operator import app
 
 DEFAULTS = app.Options()  # the flags default to what Options does, so the two cannot drift
@@ -68,6 +69,59 @@ def add_arguments(
         help="seconds a host may take to follow a power command its BMC accepted; "
         "then a power management error",
     )
+    add_conductor_arguments(parser)
+
+
+def add_conductor_arguments(parser: argparse.ArgumentParser) -> None:
+    """The deploy agent's conductor (docs/agent-protocol.md): off unless --agent-url is given."""
+    group = parser.add_argument_group("deploy agent (conductor)")
+    group.add_argument("--agent-url", help="https://IP:PORT agents call (enables the conductor)")
+    group.add_argument("--boot-url", help="http://IP:PORT of the boot files (iPXE, cpio, ISO)")
+    group.add_argument("--conductor-address", default="0.0.0.0", help="address to listen on")
+    group.add_argument("--conductor-port", type=int, default=8443, help="agent API (HTTPS)")
+    group.add_argument("--boot-port", type=int, default=8480, help="boot files (plain HTTP)")
+    group.add_argument("--agent-kernel-url", default="", help="the agent ramdisk's kernel")
+    group.add_argument("--agent-initrd-url", default="", help="the agent ramdisk's initrd")
+    group.add_argument("--agent-iso-url", default="", help="the base agent ISO")
+    group.add_argument("--agent-kernel-args", default="console=ttyS0")
+    group.add_argument("--tls-cert", type=Path, help="the conductor's certificate (PEM)")
+    group.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    group.add_argument("--tls-ca", type=Path, help="the CA that signed it, given to agents")
+    group.add_argument(
+        "--agent-timeout", type=float, default=600.0, help="seconds to wait for an agent"
+    )
+
+
+def conductor_config(args: argparse.Namespace) -> config.Config | None:
+    if not args.agent_url:
+        return None
+    missing = [
+        flag
+        for flag, value in (
+            ("--boot-url", args.boot_url),
+            ("--tls-cert", args.tls_cert),
+            ("--tls-key", args.tls_key),
+            ("--tls-ca", args.tls_ca),
+        )
+        if not value
+    ]
+    if missing:
+        raise SystemExit(f"--agent-url needs {', '.join(missing)} too: pass them")
+    return config.Config(
+        agent_url=args.agent_url,
+        boot_url=args.boot_url,
+        listen_address=args.conductor_address,
+        agent_port=args.conductor_port,
+        boot_port=args.boot_port,
+        kernel_url=args.agent_kernel_url,
+        initrd_url=args.agent_initrd_url,
+        iso_url=args.agent_iso_url,
+        kernel_args=args.agent_kernel_args,
+        cert_file=args.tls_cert,
+        key_file=args.tls_key,
+        ca_file=args.tls_ca,
+        agent_timeout=args.agent_timeout,
+    )
 
 
 def build_options(args: argparse.Namespace) -> app.Options:
@@ -85,6 +139,7 @@ def build_options(args: argparse.Namespace) -> app.Options:
             soft_power_off=args.soft_power_off_timeout,
             power_change=args.power_change_timeout,
         ),
+        conductor=conductor_config(args),
     )
 
 

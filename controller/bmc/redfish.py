@@ -103,10 +103,16 @@ class RedfishClient:
         enabled = (
             sushy.BOOT_SOURCE_ENABLED_CONTINUOUS if persistent else sushy.BOOT_SOURCE_ENABLED_ONCE
         )
-        mode = sushy.BOOT_SOURCE_MODE_UEFI if uefi else sushy.BOOT_SOURCE_MODE_BIOS
-        self._call(
-            lambda system: system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
-        )
+        wanted = sushy.BOOT_SOURCE_MODE_UEFI if uefi else sushy.BOOT_SOURCE_MODE_BIOS
+
+        def change(system: Any) -> None:
+            # Only a change of a mode the BMC reports is sent: sushy-tools' libvirt driver
+            # reports none for a BIOS domain and refuses any mode for it (it looks for a loader).
+            current = system.boot.mode
+            mode = wanted if current is not None and current != wanted else None
+            system.set_system_boot_options(target=target, enabled=enabled, mode=mode)
+
+        self._call(change)
 
     def boot_device(self) -> str:
         """The boot override target, by our name (``pxe``, ``disk``, ``cdrom``) or Redfish's."""

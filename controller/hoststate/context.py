@@ -32,3 +32,6 @@ class Context:
     access_error: str
     capacity: capacity_mod.Capacity
     timing: Timing = Timing()
+    # Read from the host's Secrets before a provisioning reconcile (else None / "").
+    config_drive: base.ConfigDrive | None = None
+    config_drive_error: str = ""

@@ -170,8 +170,15 @@ async def provisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     image = host.spec.image
     if image is not None and (problem := _checksum_problem(image)):
         return outcomes.Fail(types.ErrorType.PROVISIONING, problem)
+    if ctx.config_drive_error:
+        return outcomes.Fail(types.ErrorType.PROVISIONING, ctx.config_drive_error)
     result = await _provisioner(ctx).provision(
-        base.ProvisionRequest(image=image, custom_deploy=host.spec.custom_deploy)
+        base.ProvisionRequest(
+            image=image,
+            custom_deploy=host.spec.custom_deploy,
+            root_device_hints=host.status.root_device_hints,
+            config_drive=ctx.config_drive,
+        )
     )
     if result.status is base.Status.FAILED:
         return outcomes.Fail(types.ErrorType.PROVISIONING, result.message)

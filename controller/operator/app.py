@@ -24,6 +24,8 @@ import kopf
 import yaml
 
 from controller.api import types
+from controller.conductor import config as conductor_config
+from controller.conductor import service as conductor_service
 from controller.hoststate import backoff, capacity
 from controller.hoststate import context as ctx_mod
 from controller.operator import cache, kube, logs, metrics, reconcile, reconciler
@@ -46,6 +48,7 @@ class Options:
     policy: backoff.Policy = dataclasses.field(default_factory=backoff.Policy)
     timing: ctx_mod.Timing = dataclasses.field(default_factory=ctx_mod.Timing)
     fixture_delays: fixture.Delays = dataclasses.field(default_factory=fixture.Delays)
+    conductor: conductor_config.Config | None = None  # the deploy agent's side; None: off
 
 
 class LoginError(Exception):
@@ -98,11 +101,17 @@ def login(options: Options) -> kopf.ConnectionInfo:
     return info
 
 
-def build_backend(options: Options, recorder: direct.Recorder) -> base.Factory:
+def build_backend(
+    options: Options,
+    recorder: direct.Recorder,
+    conductor: conductor_service.Conductor | None = None,
+) -> base.Factory:
     if options.provisioner == "fixture":
         return fixture.FixtureBackend(options.fixture_delays)
     if options.provisioner == "direct":
-        return direct.DirectBackend(timeout=options.bmc_timeout, recorder=recorder)
+        return direct.DirectBackend(
+            timeout=options.bmc_timeout, recorder=recorder, conductor=conductor
+        )
     raise ValueError(f"unknown provisioner {options.provisioner!r}; use one of {PROVISIONERS}")
 
 
@@ -145,8 +154,12 @@ async def serve(
 ) -> None:
     info = login(options)
     recorder = metrics.Metrics()
+    conductor = None
+    if options.conductor is not None and backend is None:
+        conductor = conductor_service.Conductor(options.conductor)
+        conductor.start()
     env = reconcile.Env(
-        backend=backend or build_backend(options, recorder.observe_bmc),
+        backend=backend or build_backend(options, recorder.observe_bmc, conductor),
         slots=capacity.Capacity(options.provisioning_limit),
         timing=options.timing,
         policy=options.policy,
@@ -187,6 +200,8 @@ async def serve(
             await asyncio.gather(workers, return_exceptions=True)
             if server is not None:
                 server.shutdown()
+            if conductor is not None:
+                conductor.stop()
 
 
 def run(options: Options, *, json_logs: bool = True, verbose: bool = False) -> int:

@@ -1,11 +1,12 @@
 """One reconcile of one host, the same for the operator and the unit tests.
 
 ``reconcile_once`` builds the ``hoststate.context.Context`` — the BMC address parsed,
-credentials read from the host's Secret, a provisioner from the backend, or why there is
-none (a bad address, a missing Secret, another host claiming the same machine) — runs
-``machine.reconcile`` and returns the ``writer.Write``. ``settle`` is the bookkeeping after a
-write has landed (provisioning slots held or freed). The reconciler executes the write
-against the API server; the unit harness applies it to an in-memory body; both call these.
+credentials read from the host's Secret, the config drive's Secrets while provisioning, a
+provisioner from the backend, or why there is none (a bad address, a missing Secret, another
+host claiming the same machine) — runs ``machine.reconcile`` and returns the
+``writer.Write``. ``settle`` is the bookkeeping after a write has landed (provisioning slots
+held or freed). The reconciler executes the write against the API server; the unit harness
+applies it to an in-memory body; both call these.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from controller.bmc import errors as bmc_errors
 from controller.hoststate import backoff, capacity, machine, writer
 from controller.hoststate import context as ctx_mod
 from controller.operator import logs
-from controller.provisioner import base
+from controller.provisioner import base, configdrive
 
 NO_ACCESS_STATES = frozenset({types.ProvisioningState.NONE, types.ProvisioningState.UNMANAGED})
 SecretLookup = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
@@ -56,6 +57,12 @@ async def reconcile_once(
         name = host.spec.credentials_name
         found = await secret(host.namespace, name) if name else None
         provisioner, version, problem = build_access(host, found, env.backend)
+    drive, drive_error = None, ""
+    if host.status.state is types.ProvisioningState.PROVISIONING:
+        try:
+            drive = await config_drive(host, secret)
+        except configdrive.ConfigDriveError as err:
+            drive_error = str(err)
     ctx = ctx_mod.Context(
         host=host,
         provisioner=provisioner,
@@ -63,9 +70,27 @@ async def reconcile_once(
         access_error=problem,
         capacity=env.slots,
         timing=env.timing,
+        config_drive=drive,
+        config_drive_error=drive_error,
     )
     outcome = await machine.reconcile(ctx)
     return writer.apply(host, outcome, now=now, policy=env.policy, rng=rng)
+
+
+async def config_drive(host: api_host.Host, secret: SecretLookup) -> base.ConfigDrive:
+    """The config drive's contents from the host's userData/networkData/metaData Secrets."""
+
+    async def read(ref: api_host.SecretRef | None) -> tuple[str, Any] | None:
+        if ref is None:
+            return None
+        return f"{ref.namespace}/{ref.name}", await secret(ref.namespace, ref.name)
+
+    spec = host.spec
+    return configdrive.build(
+        user=await read(spec.user_data),
+        network=await read(spec.network_data),
+        meta=await read(spec.meta_data),
+    )
 
 
 def settle(slots: capacity.Capacity, host: api_host.Host, write: writer.Write) -> None:

@@ -69,10 +69,18 @@ class RegisterRequest:
     force: bool = False
 
 
+class InspectionMode(enum.StrEnum):
+    """``agent``: boot the deploy agent and inspect in-band; ``fast``: out of band only."""
+
+    AGENT = "agent"
+    FAST = "fast"
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InspectRequest:
     refresh: bool = False
     force: bool = False
+    mode: InspectionMode = InspectionMode.AGENT
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -81,10 +89,22 @@ class PrepareRequest:
     force: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class ConfigDrive:
+    """What goes on the config drive besides BMO's default meta_data: the contents of the
+    ``userData``, ``networkData`` and ``metaData`` Secrets."""
+
+    user_data: bytes | None = None
+    network_data: dict[str, Any] | None = None
+    meta_data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ProvisionRequest:
     image: api_host.Image | None
     custom_deploy: str = ""
+    root_device_hints: Any = None
+    config_drive: ConfigDrive | None = None
     force: bool = False
 
 
