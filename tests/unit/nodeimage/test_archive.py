@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tarfile
 from pathlib import Path
@@ -35,8 +36,8 @@ def test_manifest_config_and_layer_agree(tmp_path: Path) -> None:
     assert config["rootfs"]["diff_ids"] == ["sha256:" + hashlib.sha256(layer_bytes).hexdigest()]
     assert config["config"]["Entrypoint"] == ["/pause"]
     assert config["os"] == "linux" and config["architecture"] == "amd64"
-    layer = tarfile.open(fileobj=__import__("io").BytesIO(layer_bytes))
-    members = {m.name: m for m in layer.getmembers()}
+    with tarfile.open(fileobj=io.BytesIO(layer_bytes)) as layer:
+        members = {m.name: m for m in layer.getmembers()}
     assert members["pause"].mode == 0o755 and members["pause"].uid == 0
     assert members["bin"].isdir() and members["bin/sh"].linkname == "/pause"
 

@@ -54,7 +54,7 @@ def test_disabled_stanza_is_ignored(tmp_path: Path) -> None:
 
 def test_no_mirror_is_one_error_saying_what_to_configure(tmp_path: Path) -> None:
     apt = _apt(tmp_path, {"sources.list": "# nothing\n"})
-    with pytest.raises(errors.LabError, match="no Debian archive found .* configure apt"):
+    with pytest.raises(errors.LabError, match=r"no Debian archive found .* configure apt"):
         mirror.debian_mirror(apt)
 
 

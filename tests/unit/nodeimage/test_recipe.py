@@ -34,7 +34,7 @@ def test_each_go_module_names_its_program_and_pins_it() -> None:
 
 def test_etcd_image_tag_matches_the_module() -> None:
     _, version = programs.tool_package(recipe.GO_DIR / "etcd")
-    assert recipe.ETCD_TAG == version.removeprefix("v") + "-0"
+    assert version.removeprefix("v") + "-0" == recipe.ETCD_TAG
 
 
 def test_busybox_reference_names_the_build_machines_version() -> None:
