@@ -157,7 +157,7 @@ def _assemble(staging: Path, public_key: str) -> dict[str, object]:
     done()
     done = _progress(6, f"bootable disk (BIOS + UEFI), {recipe.DISK_GIB} GiB, as qcow2")
     kernel, initrd = rootfs.kernel(root)
-    disk.make(root, kernel, initrd, staging, staging / QCOW2)
+    disk.make(root, kernel, initrd, staging / QCOW2)
     shutil.rmtree(root)
     done()
     return {

@@ -28,8 +28,9 @@ def _root_start() -> int:
 
 
 def _grub_cfg(kernel: str, initrd: str) -> str:
+    # a standalone GRUB loads no partition map or file system module by itself
     return (
-        "set timeout=0\n"
+        "set timeout=0\ninsmod part_msdos\ninsmod ext2\n"
         f"search --no-floppy --label {recipe.ROOT_LABEL} --set=root\n"
         f"linux {kernel} {recipe.KERNEL_ARGS}\n"
         f"initrd {initrd}\n"
@@ -92,9 +93,10 @@ def _extlinux(disk: Path, work: Path) -> None:
         mountpoint.rmdir()
 
 
-def make(root: Path, kernel: str, initrd: str, work: Path, qcow2: Path) -> None:
-    """Write the bootable disk of ``root`` to ``qcow2``, using ``work`` for scratch files."""
+def make(root: Path, kernel: str, initrd: str, qcow2: Path) -> None:
+    """Write the bootable disk of ``root`` to ``qcow2`` (scratch files go next to it)."""
     _check_tools()
+    work = Path(tempfile.mkdtemp(prefix="disk-", dir=qcow2.parent))
     extlinux_dir = root / "boot" / "extlinux"
     extlinux_dir.mkdir(parents=True, exist_ok=True)
     (extlinux_dir / "extlinux.conf").write_text(_extlinux_conf(kernel, initrd))
@@ -131,4 +133,4 @@ def make(root: Path, kernel: str, initrd: str, work: Path, qcow2: Path) -> None:
     with disk.open("r+b") as out:
         out.write(SYSLINUX_MBR.read_bytes()[:440])
     runner.run(["qemu-img", "convert", "-O", "qcow2", str(disk), str(qcow2)], timeout=1800)
-    disk.unlink()
+    shutil.rmtree(work)
