@@ -1,11 +1,12 @@
 """``metallab image build node``: the node image, built once per set of inputs.
 
 The image lives in ``$METALLAB_CACHE/images/node/<k8s version>-<digest>/`` as ``node.qcow2``
-with ``node.qcow2.sha256`` and ``build.json``; the digest covers every file of this package
-(recipe, image files, Go modules), the Kubernetes binaries' cache key, the busybox the test
-image is made from and the SSH key, so a second build with nothing changed is a no-op. A
-build assembles everything in ``<dir>.partial`` and renames it into place only when
-complete: a failed or interrupted build leaves nothing a later run would take as good.
+with ``node.qcow2.sha256`` and ``build.json``; the digest covers the modules that make the
+image (``recipe.BUILDER_MODULES``), its files and Go modules, the Kubernetes binaries' cache
+key, the busybox the test image is made from and the SSH key, so a second build with nothing
+changed is a no-op. A build assembles everything in ``<dir>.partial`` and renames it into
+place only when complete: a failed or interrupted build leaves nothing a later run would take
+as good.
 Called by ``lab.cli.image`` and the node image's e2e tests.
 """
 
@@ -51,10 +52,11 @@ def digest(public_key: str) -> str:
     sha.update(public_key.encode())
     if containers.BUSYBOX.is_file():
         sha.update(_sha256(containers.BUSYBOX).encode())
-    for source in sorted(recipe.HERE.rglob("*")):
-        if source.is_file() and "__pycache__" not in source.parts:
-            sha.update(str(source.relative_to(recipe.HERE)).encode())
-            sha.update(source.read_bytes())
+    sources = [recipe.HERE / name for name in recipe.BUILDER_MODULES]
+    sources += [p for d in (recipe.FILES_DIR, recipe.GO_DIR) for p in d.rglob("*") if p.is_file()]
+    for source in sorted(sources):
+        sha.update(str(source.relative_to(recipe.HERE)).encode())
+        sha.update(source.read_bytes())
     return sha.hexdigest()[:12]
 
 

@@ -1,9 +1,9 @@
 """What goes into the node image: the Debian suite and packages, the programs built from Go
 modules, the container images kubeadm asks for, and the disk's size.
 
-These constants (with every file of this package) are the inputs the image's cache key
-hashes. Called by ``lab.images.node.build``, ``rootfs``, ``programs`` and ``containers``; to
-change the Kubernetes version see docs/node-image.md.
+These constants (with the builder modules, ``files/`` and ``go/``) are the inputs the
+image's cache key hashes. Called by ``lab.images.node.build``, ``rootfs``, ``programs`` and
+``containers``; to change the Kubernetes version see docs/node-image.md.
 """
 
 from __future__ import annotations
@@ -46,6 +46,18 @@ KERNEL_ARGS = "root=LABEL=root ro console=tty0 console=ttyS0,115200n8"
 HERE = Path(__file__).resolve().parent
 GO_DIR = HERE / "go"
 FILES_DIR = HERE / "files"
+# the modules whose code decides what the image holds: part of its cache key (the user-data
+# and config-drive writers, which only use the image, are not)
+BUILDER_MODULES = (
+    "recipe.py",
+    "build.py",
+    "rootfs.py",
+    "containers.py",
+    "archive.py",
+    "preload.py",
+    "disk.py",
+    "programs.py",
+)
 
 
 @dataclass(frozen=True)
