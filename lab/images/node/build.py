@@ -150,7 +150,8 @@ def _assemble(staging: Path, public_key: str) -> dict[str, object]:
     archives = containers.write_all(version, built, root / "tmp" / "images")
     done()
     done = _progress(5, "preload them into the image's containerd")
-    references = preload.import_images(root, [item.tar for item in archives])
+    imported = preload.import_images(root, [item.tar for item in archives])
+    references = [name for name in imported if not name.startswith("sha256:")]
     shutil.rmtree(root / "tmp" / "images")
     missing = sorted({item.reference for item in archives} - set(references))
     if missing:

@@ -106,6 +106,8 @@ def _init_config(cluster: Cluster, node: Node) -> str:
         "bootstrapTokens": [{"token": cluster.token, "ttl": "2h"}],
         "localAPIEndpoint": {"advertiseAddress": str(node.address), "bindPort": API_PORT},
         "nodeRegistration": _node_registration(),
+        # under software emulation the static pods take minutes to turn healthy
+        "timeouts": {"controlPlaneComponentHealthCheck": "15m0s", "kubeletHealthCheck": "10m0s"},
     }
     config = {
         "apiVersion": API,
