@@ -212,6 +212,18 @@ def ready_nodes(kubeconfig: Path) -> dict[str, dict[str, Any]]:
     return ready
 
 
+class KubeadmFailed(AssertionError):
+    """kubeadm gave up on a node: the message holds its ``[ERROR …]`` lines and the phase."""
+
+    def __init__(self, host: str, console_text: str) -> None:
+        lines = [
+            line.split("]: ", 1)[-1] if "cloud-init[" in line else line
+            for line in console_text.splitlines()
+            if "[ERROR" in line or "error execution phase" in line
+        ]
+        super().__init__(f"kubeadm failed on {host}: " + " | ".join(lines))
+
+
 @dataclass
 class Timeline:
     """When each console marker of a host was first seen, in seconds since power-on."""
@@ -240,8 +252,7 @@ def wait_ready(
             if name not in timeline.seen and marker in text:
                 timeline.seen[name] = time.monotonic() - started
         if "error execution phase" in text:
-            tail = "\n".join(text.splitlines()[-25:])
-            raise AssertionError(f"kubeadm failed on {host.name}; console tail:\n{tail}")
+            raise KubeadmFailed(host.name, text)
         if time.monotonic() - last_poll >= 5:
             last_poll = time.monotonic()
             if host.name in ready_nodes(kubeconfig):

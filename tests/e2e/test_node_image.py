@@ -6,12 +6,15 @@ init``, node-1 ``kubeadm join``; from the host both are Ready, carry their
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
+import pytest
+
 from lab import paths
-from lab.images.node import build, containers
+from lab.images.node import build, containers, userdata
 from tests.e2e import conftest, kubenodes
 
 CONTROL_PLANE_TIMEOUT = 900.0
@@ -112,3 +115,25 @@ def test_two_vms_become_a_cluster_and_pods_talk_across_nodes(
     assert finished["status"]["phase"] == "Succeeded", logs  # type: ignore[index]
     assert "metallab-pod-ok" in logs
     assert finished["spec"]["nodeName"] == "node-1"  # type: ignore[index]
+
+
+def test_a_failing_kubeadm_step_is_named_from_the_console(
+    lab_factory: conftest.LabFactory, tmp_path: Path
+) -> None:
+    """User data asking for a version whose images are not in the node: kubeadm's preflight
+    refuses (pull policy Never), and the failure reads as kubeadm's own error lines."""
+    image = build.ensure()
+    lab = lab_factory("kubebad", kubenodes.lab_file(tmp_path, octet=234, hosts=1))
+    cluster = kubenodes.cluster(lab, tmp_path)
+    wrong = dataclasses.replace(cluster.spec, kubernetes_version="v1.35.3")
+    user_data = userdata.init(wrong, kubenodes.node(lab, 0))
+    state = paths.lab_dir("kubebad")
+    kubenodes.provision(lab, state, lab.hosts[0], image.qcow2, user_data)
+    with pytest.raises(kubenodes.KubeadmFailed) as failed:
+        kubenodes.wait_ready(
+            cluster.kubeconfig, state, lab.hosts[0], {}, started=time.monotonic(), timeout=600
+        )
+    message = str(failed.value)
+    assert message.startswith("kubeadm failed on node-0: ")
+    assert "[ERROR" in message and "v1.35.3" in message
+    assert "error execution phase preflight" in message
