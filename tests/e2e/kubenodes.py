@@ -241,8 +241,9 @@ def wait_ready(
     started: float,
     timeout: float,
 ) -> Timeline:
-    """Poll until ``host`` is a Ready node, noting when each console marker appears; on
-    timeout fail with the console's last lines (where a failed kubeadm step shows)."""
+    """Poll until ``host`` is a Ready node and every console marker has appeared, noting when
+    each did; a failed kubeadm step raises ``KubeadmFailed`` at once, a timeout fails with the
+    console's last lines."""
     timeline = Timeline(started, {})
     deadline = started + timeout
     last_poll = 0.0
@@ -255,16 +256,17 @@ def wait_ready(
             raise KubeadmFailed(host.name, text)
         if time.monotonic() - last_poll >= 5:
             last_poll = time.monotonic()
-            if host.name in ready_nodes(kubeconfig):
+            if "ready" not in timeline.seen and host.name in ready_nodes(kubeconfig):
                 timeline.seen["ready"] = time.monotonic() - started
-                return timeline
+        if "ready" in timeline.seen and set(markers) <= set(timeline.seen):
+            return timeline
         time.sleep(1)
     tail = "\n".join(console(state, host).splitlines()[-25:])
     raise AssertionError(f"{host.name} not Ready after {timeout:.0f}s; console tail:\n{tail}")
 
 
 CONTROL_PLANE_MARKERS = {
-    "systemd": "Welcome to Debian",
+    "systemd": "Debian GNU/Linux 13 (trixie)",
     "cloud-init": "Cloud-init v. ",
     "kubeadm-preflight": "[preflight] Running pre-flight checks",
     "kubelet-start": "[kubelet-start] Starting the kubelet",
@@ -272,7 +274,7 @@ CONTROL_PLANE_MARKERS = {
     "kubeadm-init-done": "Your Kubernetes control-plane has initialized successfully",
 }
 WORKER_MARKERS = {
-    "systemd": "Welcome to Debian",
+    "systemd": "Debian GNU/Linux 13 (trixie)",
     "cloud-init": "Cloud-init v. ",
     "kubeadm-preflight": "[preflight] Running pre-flight checks",
     "kubelet-start": "[kubelet-start] Starting the kubelet",

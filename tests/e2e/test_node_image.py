@@ -50,8 +50,12 @@ def _wait_pod(kubeconfig: Path, name: str, phases: set[str]) -> dict[str, object
     pod: dict[str, object] = {}
     while time.monotonic() < deadline:
         pod = json.loads(kubenodes.kubectl(kubeconfig, "get", "pod", name, "-o", "json"))
-        if pod["status"].get("phase") in phases:  # type: ignore[attr-defined]
+        phase = pod["status"].get("phase")  # type: ignore[attr-defined]
+        if phase in phases:
             return pod
+        if phase == "Failed":
+            logs = kubenodes.kubectl(kubeconfig, "logs", name)
+            raise AssertionError(f"pod {name} failed: {logs}")
         time.sleep(3)
     raise AssertionError(f"pod {name} not in {phases} after {POD_TIMEOUT}s: {pod.get('status')}")
 
@@ -95,7 +99,9 @@ def test_two_vms_become_a_cluster_and_pods_talk_across_nodes(
     for host in lab.hosts:
         assert ready[host.name]["metadata"]["labels"]["metal3.io/uuid"] == host.uuid
 
-    server = "echo metallab-pod-ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"
+    server = (
+        "mkdir -p /www && echo metallab-pod-ok > /www/index.html && exec httpd -f -p 8080 -h /www"
+    )
     kubenodes.kubectl(
         cluster.kubeconfig, "apply", "-f", "-", stdin=_pod("server", "node-0", server)
     )
