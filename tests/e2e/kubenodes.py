@@ -36,7 +36,7 @@ MEMORY_MIB = 2560
 DISK_GIB = 6
 
 
-def lab_file(directory: Path, *, octet: int, hosts: int) -> Path:
+def lab_file(directory: Path, *, octet: int, hosts: int, cpus: int = VCPUS) -> Path:
     """Hosts sized for kubeadm (2 vCPUs, 2.5 GiB), one NIC; node-1 boots UEFI, node-0 BIOS."""
     host_list = [
         {"name": f"node-{index}", "bootMode": "uefi" if index % 2 else "legacy"}
@@ -54,7 +54,7 @@ def lab_file(directory: Path, *, octet: int, hosts: int) -> Path:
             "ipmiPortBase": ports.free(socket.SOCK_DGRAM),
         },
         "hostDefaults": {
-            "cpus": VCPUS,
+            "cpus": cpus,
             "memoryMiB": MEMORY_MIB,
             "disks": [{"sizeGiB": DISK_GIB}],
             "nics": [{"network": "provisioning"}],

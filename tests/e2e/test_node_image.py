@@ -6,7 +6,6 @@ init``, node-1 ``kubeadm join``; from the host both are Ready, carry their
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lab import paths
-from lab.images.node import build, containers, userdata
+from lab.images.node import build, containers
 from tests.e2e import conftest, kubenodes
 
 CONTROL_PLANE_TIMEOUT = 900.0
@@ -60,6 +59,7 @@ def _wait_pod(kubeconfig: Path, name: str, phases: set[str]) -> dict[str, object
     raise AssertionError(f"pod {name} not in {phases} after {POD_TIMEOUT}s: {pod.get('status')}")
 
 
+@pytest.mark.timeout(CONTROL_PLANE_TIMEOUT + WORKER_TIMEOUT + 2 * POD_TIMEOUT)
 def test_two_vms_become_a_cluster_and_pods_talk_across_nodes(
     lab_factory: conftest.LabFactory, tmp_path: Path
 ) -> None:
@@ -123,23 +123,23 @@ def test_two_vms_become_a_cluster_and_pods_talk_across_nodes(
     assert finished["spec"]["nodeName"] == "node-1"  # type: ignore[index]
 
 
+@pytest.mark.timeout(900)
 def test_a_failing_kubeadm_step_is_named_from_the_console(
     lab_factory: conftest.LabFactory, tmp_path: Path
 ) -> None:
-    """User data asking for a version whose images are not in the node: kubeadm's preflight
-    refuses (pull policy Never), and the failure reads as kubeadm's own error lines."""
+    """A host too small for a control plane (one vCPU): kubeadm's preflight refuses it, and
+    the failure reads as kubeadm's own error lines, at once rather than at a timeout."""
     image = build.ensure()
-    lab = lab_factory("kubebad", kubenodes.lab_file(tmp_path, octet=234, hosts=1))
+    lab = lab_factory("kubebad", kubenodes.lab_file(tmp_path, octet=234, hosts=1, cpus=1))
     cluster = kubenodes.cluster(lab, tmp_path)
-    wrong = dataclasses.replace(cluster.spec, kubernetes_version="v1.35.3")
-    user_data = userdata.init(wrong, kubenodes.node(lab, 0))
     state = paths.lab_dir("kubebad")
-    kubenodes.provision(lab, state, lab.hosts[0], image.qcow2, user_data)
+    host = lab.hosts[0]
+    kubenodes.provision(lab, state, host, image.qcow2, kubenodes.init_user_data(lab, cluster))
     with pytest.raises(kubenodes.KubeadmFailed) as failed:
         kubenodes.wait_ready(
-            cluster.kubeconfig, state, lab.hosts[0], {}, started=time.monotonic(), timeout=600
+            cluster.kubeconfig, state, host, {}, started=time.monotonic(), timeout=600
         )
     message = str(failed.value)
     assert message.startswith("kubeadm failed on node-0: ")
-    assert "[ERROR" in message and "v1.35.3" in message
+    assert "[ERROR NumCPU]" in message
     assert "error execution phase preflight" in message
