@@ -16,7 +16,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODULES = ("mgmt_up", "bmc_latency", "bmc_soak", "lab_up", "controller_scale", "agent_stream")
+MODULES = (
+    "mgmt_up",
+    "bmc_latency",
+    "bmc_soak",
+    "lab_up",
+    "controller_scale",
+    "agent_stream",
+    "node_image",
+)
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

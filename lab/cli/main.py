@@ -16,7 +16,7 @@ import sys
 
 from hostkit import errors
 
-NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc")
+NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "image")
 
 
 def parser() -> argparse.ArgumentParser:

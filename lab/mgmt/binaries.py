@@ -2,10 +2,13 @@
 
 ``lab/k8s`` is a dedicated Go module requiring one ``k8s.io/kubernetes`` release with every
 staging module replaced by its matching ``v0.Y.Z``; it builds kube-apiserver,
-kube-controller-manager, kubectl and the etcd that release pins. Binaries land in the cache
+kube-controller-manager, kubectl and the etcd that release pins for the management cluster,
+and kubelet, kubeadm, kube-scheduler, kube-proxy and a Go ``pause`` for the node image
+(``lab.images.node``), all in one ``go build``. Binaries land in the cache
 (``$METALLAB_CACHE/k8s/<version>-<digest>/``), keyed by the version and a digest of the
 module's sources, so a second ``ensure`` is a no-op that does not even start ``go``.
-Called by the embedded provider, ``metallab mgmt build`` and ``.ci/run``.
+Called by the embedded provider, ``metallab mgmt build``, ``metallab image build node`` and
+``.ci/run``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MODULE_DIR = Path(__file__).resolve().parent.parent / "k8s"
 COMMANDS = ("etcd", "kube-apiserver", "kube-controller-manager", "kubectl")
+NODE_COMMANDS = ("kubelet", "kubeadm", "kube-scheduler", "kube-proxy", "pause")
 
 
 @dataclass(frozen=True)
@@ -83,16 +87,23 @@ def _ldflags(version: str) -> str:
     return " ".join(flags)
 
 
+def cache_key() -> str:
+    """``<version>-<digest of the module's sources and link flags>``: the cache directory's name."""
+    version = kubernetes_version()
+    return f"{version}-{_digest(_ldflags(version))}"
+
+
 def cached() -> Binaries | None:
     """The built binaries if they are in the cache, without building."""
     version = kubernetes_version()
-    directory = paths.cache() / "k8s" / f"{version}-{_digest(_ldflags(version))}"
+    directory = paths.cache() / "k8s" / cache_key()
     if (directory / ".complete").exists():
         return Binaries(version, directory)
     return None
 
 
-def _check_go() -> str:
+def check_go() -> str:
+    """The path of a Go toolchain new enough for the module, or an error saying what to install."""
     go = shutil.which("go")
     if go is None:
         raise runner.MissingBinary(
@@ -115,13 +126,13 @@ def ensure() -> Binaries:
         return built
     version = kubernetes_version()
     ldflags = _ldflags(version)
-    target = paths.cache() / "k8s" / f"{version}-{_digest(ldflags)}"
-    go = _check_go()
+    target = paths.cache() / "k8s" / cache_key()
+    go = check_go()
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     print(
-        f"• Building Kubernetes {version} ({', '.join(COMMANDS)}) from Go modules "
+        f"• Building Kubernetes {version} ({', '.join(COMMANDS + NODE_COMMANDS)}) from Go modules "
         "— first time only, takes a while on 2 cores…",
         file=sys.stderr,
         flush=True,
@@ -135,7 +146,7 @@ def ensure() -> Binaries:
         env=env,
         timeout=3600,
     )
-    missing = [c for c in COMMANDS if not (staging / c).exists()]
+    missing = [c for c in COMMANDS + NODE_COMMANDS if not (staging / c).exists()]
     if missing:
         raise errors.LabError(f"go build produced no {', '.join(missing)} in {staging}")
     seconds = time.monotonic() - started
