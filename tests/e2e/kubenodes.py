@@ -25,7 +25,7 @@ from typing import Any
 import libvirt
 import yaml
 
-from lab import pki, ports, runner
+from hostkit import pki, ports, runner
 from lab.config import model
 from lab.hardware import layout, libvirtd, networks, pool
 from lab.images.node import configdrive, userdata

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, paths
+from hostkit import errors
+from lab import paths
 from lab.images.node import containers, disk, preload, programs, recipe, rootfs, sshkey
 from lab.mgmt import binaries
 

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from lab import runner
+from hostkit import runner
 
 LABEL = "config-2"
 

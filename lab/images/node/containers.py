@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.images.node import archive, recipe
 
 BUSYBOX = Path("/bin/busybox")

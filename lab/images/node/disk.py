@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lab import runner
+from hostkit import runner
 from lab.images.node import recipe
 
 MIB = 1 << 20

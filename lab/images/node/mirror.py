@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 
 APT_DIR = Path("/etc/apt")
 

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from lab import runner
+from hostkit import runner
 
 NAMESPACE = "k8s.io"  # the kubelet's CRI looks in this containerd namespace
 _SOCKET = "/run/metallab-build/containerd.sock"

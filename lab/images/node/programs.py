@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from lab import errors, paths, runner
+from hostkit import errors, runner
+from lab import paths
 from lab.images.node import recipe
 from lab.mgmt import binaries
 

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.images.node import mirror, recipe
 
 SERVICES = ("containerd", "kubelet", "ssh")

@@ -11,7 +11,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from lab import files, paths
+from hostkit import files
+from lab import paths
 
 
 def private_key_path() -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import runner
+from hostkit import runner
 from lab.images.node import programs, recipe
 from lab.mgmt import binaries
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.images.node import mirror
 
 

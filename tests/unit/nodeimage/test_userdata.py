@@ -15,7 +15,7 @@ import jinja2
 import pytest
 import yaml
 
-from lab import pki
+from hostkit import pki
 from lab.images.node import userdata
 
 CP = ipaddress.IPv4Address("10.236.0.10")
