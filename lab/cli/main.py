@@ -14,7 +14,7 @@ import sys
 
 from lab import errors
 
-NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc")
+NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "scenario")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,160 @@
+"""One running lab as the steps see it: names, paths, Kubernetes clients and the stop flag.
+
+Made by ``scenarios.runner`` once the lab is up (or found running) and handed to every step in
+``scenarios.execute``; ``reset`` puts a shared lab back to a known start between scenarios.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes import client, dynamic
+from kubernetes.client import exceptions
+
+from lab import controller_component, errors, inventory, kube, paths
+from lab.config import model as lab_model
+from lab.hardware import bmcs, layout
+from lab.mgmt import cluster
+from vbmc import faults
+
+_RESET_TIMEOUT = 120.0
+_FINALIZER_GRACE = 60.0
+
+
+@dataclasses.dataclass
+class Session:
+    lab: lab_model.Lab
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    @property
+    def name(self) -> str:
+        return self.lab.name
+
+    @property
+    def state(self) -> Path:
+        return paths.lab_dir(self.lab.name)
+
+    @property
+    def kubeconfig(self) -> Path:
+        return cluster.kubeconfig(self.state)
+
+    @functools.cached_property
+    def api_client(self) -> client.ApiClient:
+        return kube.api_client(self.kubeconfig)
+
+    @functools.cached_property
+    def dynamic(self) -> dynamic.DynamicClient:
+        return dynamic.DynamicClient(self.api_client)
+
+    def resource(self, api_version: str, kind: str) -> Any:
+        return self.dynamic.resources.get(api_version=api_version, kind=kind)
+
+    def bmc_access(self, host: str) -> bmcs.Access:
+        for access in bmcs.access(self.state, self.lab):
+            if access.host == host:
+                return access
+        raise errors.LabError(f"lab {self.name} has no host {host!r}", fix="check the lab file")
+
+    def hosts(self) -> list[dict[str, Any]]:
+        """The lab's BareMetalHosts as dicts (empty if the CRD or namespace is not there)."""
+        api = client.CustomObjectsApi(self.api_client)
+        try:
+            found = api.list_namespaced_custom_object(
+                inventory.BMH_GROUP,
+                inventory.BMH_VERSION,
+                inventory.NAMESPACE,
+                inventory.BMH_PLURAL,
+            )
+        except exceptions.ApiException:
+            return []
+        items: list[dict[str, Any]] = found.get("items", [])
+        return items
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, but wake at once when the run is stopped (Ctrl-C)."""
+        if self.stop.wait(seconds):
+            raise KeyboardInterrupt
+
+    def close(self) -> None:
+        if "api_client" in self.__dict__:
+            self.api_client.close()
+
+
+def reset(session: Session) -> None:
+    """A known start: no BMC faults, the controller running, every BareMetalHost and BMC
+    Secret of the inventory deleted and created afresh (so enrollment starts over)."""
+    for host in session.lab.hosts:
+        faults.set_fault(session.state, host.name, None)
+    controller_component.start(session.state, session.kubeconfig)
+    docs = list(yaml.safe_load_all(layout.inventory(session.state).read_text()))
+    api = client.CustomObjectsApi(session.api_client)
+    core = client.CoreV1Api(session.api_client)
+    names = [doc["metadata"]["name"] for doc in docs if doc["kind"] == "BareMetalHost"]
+    for name in names:
+        _ignore_missing(
+            lambda name=name: api.delete_namespaced_custom_object(
+                inventory.BMH_GROUP,
+                inventory.BMH_VERSION,
+                inventory.NAMESPACE,
+                inventory.BMH_PLURAL,
+                name,
+            )
+        )
+    _wait_gone(session, names)
+    for doc in docs:
+        if doc["kind"] == "Secret":
+            _ignore_missing(
+                lambda doc=doc: core.delete_namespaced_secret(
+                    doc["metadata"]["name"], doc["metadata"]["namespace"]
+                )
+            )
+    inventory.apply(session.kubeconfig, docs)
+
+
+def _wait_gone(session: Session, names: list[str]) -> None:
+    """Hosts go once the controller drops its finalizer; one stuck past a grace period (a
+    deletion the controller retries with backoff) has its finalizers removed."""
+    api = client.CustomObjectsApi(session.api_client)
+    started = time.monotonic()
+    while True:
+        left = [h["metadata"]["name"] for h in session.hosts() if h["metadata"]["name"] in names]
+        if not left:
+            return
+        waited = time.monotonic() - started
+        if waited > _RESET_TIMEOUT:
+            raise errors.LabError(
+                f"resetting lab {session.name}: hosts {', '.join(left)} were not deleted "
+                f"in {_RESET_TIMEOUT:.0f}s",
+                fix=f"check the controller log: {controller_log(session.state)}",
+            )
+        if waited > _FINALIZER_GRACE:
+            for name in left:
+                _ignore_missing(
+                    lambda name=name: api.patch_namespaced_custom_object(
+                        inventory.BMH_GROUP,
+                        inventory.BMH_VERSION,
+                        inventory.NAMESPACE,
+                        inventory.BMH_PLURAL,
+                        name,
+                        {"metadata": {"finalizers": None}},
+                    )
+                )
+        session.sleep(0.5)
+
+
+def _ignore_missing(call: Any) -> None:
+    try:
+        call()
+    except exceptions.ApiException as err:
+        if err.status != 404:
+            raise
+
+
+def controller_log(state: Path) -> Path:
+    return controller_component.directory(state) / "controller.log"
