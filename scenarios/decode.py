@@ -122,6 +122,7 @@ def _step(path: str, raw: object, lab_hosts: tuple[str, ...]) -> model.Step:
     narration = node.string("narration") or ""
     raw_action = node.raw(kind)
     node.finish()
+    _known_keys(raw_action, node.at(kind), _KEYS[kind])
     invocations = tuple(
         model.Invocation(
             host=host,
@@ -137,6 +138,16 @@ def _step(path: str, raw: object, lab_hosts: tuple[str, ...]) -> model.Step:
     return model.Step(
         name=shown, kind=kind, invocations=invocations, narration=narration, path=path
     )
+
+
+def _known_keys(raw: object, path: str, allowed: frozenset[str]) -> None:
+    """Unknown keys first, so a misspelt key is named rather than reported missing."""
+    if isinstance(raw, dict):
+        for key in raw:
+            if key not in allowed:
+                raise _fail(
+                    f"{path}.{key}", "unknown key", "remove it or check its spelling and indent"
+                )
 
 
 def _substitute(value: object, host: str | None) -> object:
@@ -166,8 +177,10 @@ def _host(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]) ->
 
 def duration(node: reader.Mapping, key: str, *, default: float | None = None) -> float:
     value = node.raw(key)
-    if value is None and default is not None:
-        return default
+    if value is None:
+        if default is not None:
+            return default
+        raise _fail(node.at(key), "missing", f"give a {key}, e.g. {key}: 5m")
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
     match = _DURATION.match(value) if isinstance(value, str) else None
@@ -407,8 +420,9 @@ def _playbook(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]
     variables = node.raw("vars") or {}
     if not isinstance(variables, dict):
         raise _fail(node.at("vars"), "expected a mapping", "write vars: {name: value}")
-    if host is not None:
-        variables = {"host": host, **variables}
+    named = node.string("host") or host
+    if named is not None:
+        variables = {"host": _known_host(named, node.at("host"), lab_hosts), **variables}
     timeout = duration(node, "timeout", default=300.0)
     node.finish()
     return model.Playbook(path=path, variables=variables, timeout=timeout)
@@ -432,6 +446,29 @@ _ACTIONS: dict[str, Callable[[reader.Mapping, str | None, tuple[str, ...]], mode
     "run": _run,
     "playbook": _playbook,
     "sleep": _sleep,
+}
+
+
+_REF = {"apiVersion", "kind", "name", "namespace"}
+_CONDITION = {
+    *("host", "state", "errorType", "namespace", "object", "jsonpath", "equals", "matches"),
+    *("node", "ready", "console", "deleted", "metric", "labels", "atLeast", "atMost", "events"),
+}
+_KEYS = {
+    kind: frozenset(keys)
+    for kind, keys in {
+        "apply": {"objects"},
+        "patch": {*_REF, "merge"},
+        "delete": _REF,
+        "wait": {*_CONDITION, "timeout", "interval"},
+        "assert": _CONDITION,
+        "fault": {"host", "set"},
+        "power": {"host", "action", "via"},
+        "kill": {"component", "host", "signal"},
+        "run": {"command", "timeout", "exitCode"},
+        "playbook": {"file", "host", "vars", "timeout"},
+        "sleep": {"seconds"},
+    }.items()
 }
 
 

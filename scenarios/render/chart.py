@@ -62,7 +62,7 @@ def render(scenario: report.ScenarioResult) -> str:
         _draw(axes, scenario, rows)
         figure.tight_layout()
         out = io.StringIO()
-        figure.savefig(out, format="svg")
+        figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     return svg[svg.index("<svg") :]
 

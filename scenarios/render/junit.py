@@ -39,4 +39,5 @@ def render(result: report.Report) -> junitparser.JUnitXml:
         suite.add_testcase(case)
     document = junitparser.JUnitXml()
     document.add_testsuite(suite)
+    document.update_statistics()
     return document
