@@ -23,22 +23,22 @@ def library() -> list[Path]:
     return sorted(LIBRARY.glob("*.yaml"))
 
 
-def _yaml(path: Path, what: str) -> object:
+def _read(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text())
     except OSError as err:
         raise errors.LabError(
-            f"cannot read {what} {path}: {err.strerror}", fix="check the path"
+            f"cannot read scenario file {path}: {err.strerror}", fix="check the path"
         ) from err
     except yaml.YAMLError as err:
         raise errors.LabError(
-            f"{what} {path} is not valid YAML: {err}", fix="fix the YAML"
+            f"scenario file {path} is not valid YAML: {err}", fix="fix the YAML"
         ) from err
 
 
 def load(path: Path) -> model.Scenario:
     path = path.resolve()
-    document = _yaml(path, "scenario file")
+    document = _read(path)
     lab_file = decode.lab_path(document, file=path)
     hosts: tuple[str, ...] = ()
     if lab_file is not None:
@@ -47,7 +47,7 @@ def load(path: Path) -> model.Scenario:
                 f"scenario file {path}: spec.lab: no lab file {lab_file}",
                 fix="name a lab file relative to the scenario file",
             )
-        lab = lab_load.build(_yaml(lab_file, "lab file"), name="scenario")
+        lab = lab_load.load(lab_file, name="scenario")
         hosts = tuple(host.name for host in lab.hosts)
     try:
         return decode.decode(document, file=path, lab_hosts=hosts)

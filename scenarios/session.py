@@ -97,23 +97,12 @@ def reset(session: Session) -> None:
     core = client.CoreV1Api(session.api_client)
     names = [doc["metadata"]["name"] for doc in docs if doc["kind"] == "BareMetalHost"]
     for name in names:
-        _ignore_missing(
-            lambda name=name: api.delete_namespaced_custom_object(
-                inventory.BMH_GROUP,
-                inventory.BMH_VERSION,
-                inventory.NAMESPACE,
-                inventory.BMH_PLURAL,
-                name,
-            )
-        )
+        _ignore_missing(api.delete_namespaced_custom_object, *_bmh(name))
     _wait_gone(session, names)
     for doc in docs:
         if doc["kind"] == "Secret":
-            _ignore_missing(
-                lambda doc=doc: core.delete_namespaced_secret(
-                    doc["metadata"]["name"], doc["metadata"]["namespace"]
-                )
-            )
+            meta = doc["metadata"]
+            _ignore_missing(core.delete_namespaced_secret, meta["name"], meta["namespace"])
     inventory.apply(session.kubeconfig, docs)
 
 
@@ -136,21 +125,27 @@ def _wait_gone(session: Session, names: list[str]) -> None:
         if waited > _FINALIZER_GRACE:
             for name in left:
                 _ignore_missing(
-                    lambda name=name: api.patch_namespaced_custom_object(
-                        inventory.BMH_GROUP,
-                        inventory.BMH_VERSION,
-                        inventory.NAMESPACE,
-                        inventory.BMH_PLURAL,
-                        name,
-                        {"metadata": {"finalizers": None}},
-                    )
+                    api.patch_namespaced_custom_object,
+                    *_bmh(name),
+                    {"metadata": {"finalizers": None}},
                 )
         session.sleep(0.5)
 
 
-def _ignore_missing(call: Any) -> None:
+def _bmh(name: str) -> tuple[str, str, str, str, str]:
+    """The arguments naming one of the lab's BareMetalHosts to the custom-objects API."""
+    return (
+        inventory.BMH_GROUP,
+        inventory.BMH_VERSION,
+        inventory.NAMESPACE,
+        inventory.BMH_PLURAL,
+        name,
+    )
+
+
+def _ignore_missing(call: Any, *args: object) -> None:
     try:
-        call()
+        call(*args)
     except exceptions.ApiException as err:
         if err.status != 404:
             raise
