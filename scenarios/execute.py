@@ -228,7 +228,7 @@ def environment(run: session.Session) -> dict[str, str]:
         **os.environ,
         "METALLAB_LAB": run.name,
         "METALLAB_STATE": str(run.state),
-        "KUBECONFIG": str(run.kubeconfig),
+        "KUBECONFIG": run.kubeconfig_or_empty(),
     }
 
 

@@ -102,7 +102,7 @@ def run_in_lab(run_: session.Session, action: model.Playbook) -> None:
     variables = {
         "lab": run_.name,
         "lab_state": str(run_.state),
-        "kubeconfig": str(run_.kubeconfig),
+        "kubeconfig": run_.kubeconfig_or_empty(),
         "lab_hosts": hosts,
         **action.variables,
     }

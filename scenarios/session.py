@@ -44,6 +44,13 @@ class Session:
     def kubeconfig(self) -> Path:
         return cluster.kubeconfig(self.state)
 
+    def kubeconfig_or_empty(self) -> str:
+        """The kubeconfig's path for commands and playbooks; "" when the lab has no cluster."""
+        try:
+            return str(self.kubeconfig)
+        except errors.LabError:
+            return ""
+
     @functools.cached_property
     def api_client(self) -> client.ApiClient:
         return kube.api_client(self.kubeconfig)
