@@ -8,7 +8,6 @@ the failure and the serial console of each host the step touched. Each is writte
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def collect(
     index: int,
     directory: Path | None,
 ) -> tuple[report.Artifact, ...]:
-    hosts = [i.host for i in step.invocations if i.host] or _hosts_named(step, scenario.hosts)
+    hosts = step.hosts or scenario.hosts
     wanted: list[tuple[str, str, Callable[[], str]]] = [
         ("BareMetalHosts", "objects.yaml", lambda: _objects(run)),
         ("Events", "events.txt", lambda: _events(run)),
@@ -59,12 +58,6 @@ def collect(
             (directory / relative / name).write_text(text)
         found.append(report.Artifact(title=title, path=str(relative / name), text=text))
     return tuple(found)
-
-
-def _hosts_named(step: model.Step, hosts: tuple[str, ...]) -> list[str]:
-    """Hosts a whole-step action names (``host: node-1`` inside it)."""
-    text = repr([i.action for i in step.invocations])
-    return [h for h in hosts if re.search(rf"'{re.escape(h)}'", text)]
 
 
 def _objects(run: session.Session) -> str:

@@ -136,8 +136,21 @@ def _step(path: str, raw: object, lab_hosts: tuple[str, ...]) -> model.Step:
     )
     shown = name if hosts == [None] else name.replace(_HOST, "{host}")
     return model.Step(
-        name=shown, kind=kind, invocations=invocations, narration=narration, path=path
+        name=shown,
+        kind=kind,
+        invocations=invocations,
+        narration=narration,
+        path=path,
+        hosts=tuple(h for h in hosts if h) or _named_host(invocations[0].action),
     )
+
+
+def _named_host(action: model.Action) -> tuple[str, ...]:
+    """The host a whole-step action names (``fault: {host: node-1, …}``), if any."""
+    named = getattr(action, "host", None) or getattr(
+        getattr(action, "condition", None), "host", None
+    )
+    return (named,) if isinstance(named, str) else ()
 
 
 def _known_keys(raw: object, path: str, allowed: frozenset[str]) -> None:

@@ -217,6 +217,7 @@ class Step:
     invocations: tuple[Invocation, ...]
     narration: str = ""  # said before the step in `make demo`
     path: str = ""  # where it is in the file: spec.steps[3]
+    hosts: tuple[str, ...] = ()  # the hosts it acts on: its hosts: list, or the one it names
 
 
 @dataclasses.dataclass(frozen=True)

@@ -123,15 +123,14 @@ def _run_group(
 def _run_scenario(
     run: session.Session, scenario: model.Scenario, options: Options, out: Print
 ) -> report.ScenarioResult:
-    recorder = _recorder(scenario, run.name)
     out(f"▶ {scenario.name}" + (f": {scenario.description}" if scenario.description else ""))
     try:
         session.reset(run)
     except errors.LabError as err:
-        recorder.fail(f"resetting the lab failed: {err}")
         out(f"  ✗ resetting the lab: {err}")
-        return recorder.finish()
+        return _not_run(scenario, run.name, f"resetting the lab failed: {err}")
     except KeyboardInterrupt:
+        recorder = _recorder(scenario, run.name)
         recorder.step(
             _result(
                 0,
@@ -143,6 +142,7 @@ def _run_scenario(
             )
         )
         return recorder.finish()
+    recorder = _recorder(scenario, run.name)  # the timeline starts once the lab is reset
     live = progress.Live(out)
     stopped: report.Outcome | None = None
     with timeline.Timeline(run, recorder):
@@ -219,7 +219,7 @@ def _result(
         index=index,
         name=step.name,
         kind=step.kind,
-        hosts=tuple(i.host for i in step.invocations if i.host),
+        hosts=step.hosts,
         started=started,
         duration=duration,
         outcome=outcome,

@@ -80,7 +80,7 @@ def _draw(axes: mpl_axes.Axes, scenario: report.ScenarioResult, rows: list[str])
                 linewidth=2 if error else 0.5,
             )
             if width >= scenario.duration / 25:
-                label = state or "none"
+                label = f"{state or 'none'}: {error}" if error else state or "none"
                 axes.text(
                     start + width / 2, position[row], label, ha="center", va="center", fontsize=7
                 )
