@@ -115,7 +115,7 @@ def _text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _matches(found: bool, value: object, expect: model.Expect) -> bool:
+def matches(found: bool, value: object, expect: model.Expect) -> bool:
     if not found:
         return False
     if expect.equals is not None:
@@ -149,7 +149,7 @@ def _jsonpath(run: session.Session, condition: model.JsonPath) -> Outcome:
         return Outcome(False, f"{condition.ref} does not exist")
     found, value = lookup(document, condition.path)
     seen = f"{condition.path} = {_text(value)!r}" if found else f"{condition.path} is not set"
-    return Outcome(_matches(found, value, condition.expect), seen)
+    return Outcome(matches(found, value, condition.expect), seen)
 
 
 def _node_ready(run: session.Session, condition: model.NodeReady) -> Outcome:
