@@ -193,14 +193,18 @@ def _metric(run: session.Session, condition: model.Metric) -> Outcome:
 
 
 def _events(run: session.Session, condition: model.EventCount) -> Outcome:
+    """Events of this very object: one deleted and made again under the same name (a reset,
+    a delete step) has a new uid, and its predecessor's Events do not count."""
+    found = get(run, condition.ref)
+    if found is None:
+        return Outcome(False, f"{condition.ref} does not exist")
+    uid = found["metadata"]["uid"]
     events = run.resource("v1", "Event").get(
-        namespace=condition.ref.namespace,
-        field_selector=f"involvedObject.name={condition.ref.name}",
+        namespace=condition.ref.namespace, field_selector=f"involvedObject.uid={uid}"
     )
     count = sum(
         (item.get("count") or 1)
         for item in events.to_dict().get("items", [])
         if item.get("reason") == condition.reason
-        and (item.get("involvedObject") or {}).get("kind") == condition.ref.kind
     )
     return Outcome(_within(count, condition), f"{count} {condition.reason} Events")

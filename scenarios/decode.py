@@ -14,7 +14,7 @@ so an unknown key is ``scenario file: spec.steps[2].wait.hots: unknown key``. Th
           narration: …                  # optional, said by `make demo`
           wait: {host: node-1, state: available, timeout: 5m}   # exactly one step kind
 
-Step kinds: apply, patch, delete, wait, assert, fault, power, kill, run, playbook, sleep.
+Step kinds: enroll, apply, patch, delete, wait, assert, fault, power, kill, run, playbook, sleep.
 """
 
 from __future__ import annotations
@@ -338,6 +338,14 @@ def _assert(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]) 
     return model.Assert(condition=condition)
 
 
+def _enroll(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]) -> model.Action:
+    named = node.string("host") or host
+    node.finish()
+    return model.Enroll(
+        host=None if named is None else _known_host(named, node.at("host"), lab_hosts)
+    )
+
+
 def _apply(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]) -> model.Action:
     items = node.items("objects")
     if not items:
@@ -448,6 +456,7 @@ def _sleep(node: reader.Mapping, host: str | None, lab_hosts: tuple[str, ...]) -
 
 
 _ACTIONS: dict[str, Callable[[reader.Mapping, str | None, tuple[str, ...]], model.Action]] = {
+    "enroll": _enroll,
     "apply": _apply,
     "patch": _patch,
     "delete": _delete,
@@ -470,6 +479,7 @@ _CONDITION = {
 _KEYS = {
     kind: frozenset(keys)
     for kind, keys in {
+        "enroll": {"host"},
         "apply": {"objects"},
         "patch": {*_REF, "merge"},
         "delete": _REF,

@@ -77,6 +77,8 @@ def _body(err: exceptions.ApiException) -> str:
 
 def _act(run: session.Session, action: model.Action, recorder: report.Recorder) -> None:
     match action:
+        case model.Enroll():
+            session.enroll(run, action.host)
         case model.Apply():
             for document in action.objects:
                 _apply(run, document)

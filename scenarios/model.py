@@ -131,6 +131,14 @@ Condition = HostState | JsonPath | NodeReady | ConsoleLine | Deleted | Metric | 
 
 
 @dataclasses.dataclass(frozen=True)
+class Enroll:
+    """Create a host's BareMetalHost and BMC Secret from the lab's inventory (every host's
+    when ``host`` is None), as ``metallab up`` does."""
+
+    host: str | None
+
+
+@dataclasses.dataclass(frozen=True)
 class Apply:
     objects: tuple[dict[str, Any], ...]
 
@@ -198,7 +206,18 @@ class Sleep:
 
 
 Action = (
-    Apply | Patch | Delete | Wait | Assert | Fault | PowerAction | Kill | Run | Playbook | Sleep
+    Enroll
+    | Apply
+    | Patch
+    | Delete
+    | Wait
+    | Assert
+    | Fault
+    | PowerAction
+    | Kill
+    | Run
+    | Playbook
+    | Sleep
 )
 
 

@@ -93,24 +93,46 @@ class Session:
             self.api_client.close()
 
 
+def _inventory(session: Session) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = list(
+        yaml.safe_load_all(layout.inventory(session.state).read_text())
+    )
+    return docs
+
+
+def enroll(session: Session, host: str | None) -> None:
+    """Create the BareMetalHost and BMC Secret of ``host`` (every host's if None) from the
+    lab's inventory; objects that exist are left alone."""
+    docs = [
+        doc
+        for doc in _inventory(session)
+        if doc["kind"] == "Namespace"
+        or host is None
+        or doc["metadata"]["name"] in (host, inventory.secret_name(host))
+    ]
+    inventory.apply(session.kubeconfig, docs)
+
+
 def reset(session: Session) -> None:
-    """A known start: no BMC faults, the controller running, every BareMetalHost and BMC
-    Secret of the inventory deleted and created afresh (so enrollment starts over)."""
+    """A known start: no BMC faults, the controller running, no BareMetalHost, BMC Secret or
+    Event of the inventory left (scenarios enroll the hosts with an ``enroll`` step, after
+    any fault they want the enrollment to meet)."""
     for host in session.lab.hosts:
         faults.set_fault(session.state, host.name, None)
     controller_component.start(session.state, session.kubeconfig)
-    docs = list(yaml.safe_load_all(layout.inventory(session.state).read_text()))
+    docs = _inventory(session)
     api = client.CustomObjectsApi(session.api_client)
     core = client.CoreV1Api(session.api_client)
     names = [doc["metadata"]["name"] for doc in docs if doc["kind"] == "BareMetalHost"]
     for name in names:
         _ignore_missing(api.delete_namespaced_custom_object, *_bmh(name))
     _wait_gone(session, names)
+    # The last scenario's Events would crowd this one's artefacts.
+    core.delete_collection_namespaced_event(inventory.NAMESPACE)
     for doc in docs:
         if doc["kind"] == "Secret":
             meta = doc["metadata"]
             _ignore_missing(core.delete_namespaced_secret, meta["name"], meta["namespace"])
-    inventory.apply(session.kubeconfig, docs)
 
 
 def _wait_gone(session: Session, names: list[str]) -> None:

@@ -39,13 +39,13 @@ def test_a_failing_scenario_exits_non_zero_with_its_step_and_artefacts(
     child = run_scenarios("scnfail", report, conftest.HERE / "fails-on-purpose.yaml")
     output, _ = child.communicate(timeout=900)
     assert child.returncode == 1, output[-4000:]
-    assert "✗ [4/5] node-0 powers on despite its dead BMC" in output
+    assert "✗ [5/6] node-0 powers on despite its dead BMC" in output
     assert "0 passed, 1 failed: fails-on-purpose" in output
 
     summary = json.loads((report / "summary.json").read_text())
     steps = summary["scenarios"][0]["steps"]
-    assert [s["outcome"] for s in steps] == ["passed", "passed", "passed", "failed", "skipped"]
-    failed = steps[3]
+    assert [s["outcome"] for s in steps] == ["passed", "passed", "passed", "passed", "failed", "skipped"]
+    failed = steps[4]
     assert failed["name"] == "node-0 powers on despite its dead BMC"
     assert "timed out after 20s" in failed["message"]
     assert summary["scenarios"][0]["faults"][0]["fault"] == "unresponsive"
@@ -55,10 +55,10 @@ def test_a_failing_scenario_exits_non_zero_with_its_step_and_artefacts(
     failure = case.find("failure")
     assert failure is not None
     assert (failure.get("message") or "").startswith(
-        "step 4 'node-0 powers on despite its dead BMC'"
+        "step 5 'node-0 powers on despite its dead BMC'"
     )
 
-    artefacts = report / "artifacts" / "fails-on-purpose" / "step-4"
+    artefacts = report / "artifacts" / "fails-on-purpose" / "step-5"
     assert sorted(p.name for p in artefacts.iterdir()) == [
         "console-node-0.log",
         "controller.log",
@@ -69,7 +69,7 @@ def test_a_failing_scenario_exits_non_zero_with_its_step_and_artefacts(
     assert "node-0" in (artefacts / "events.txt").read_text()
     assert (artefacts / "controller.log").read_text().strip()
     assert failed["artifacts"] == [
-        f"artifacts/fails-on-purpose/step-4/{p}"
+        f"artifacts/fails-on-purpose/step-5/{p}"
         for p in ("objects.yaml", "events.txt", "controller.log", "console-node-0.log")
     ]
     assert not paths.lab_dir("scnfail").exists()
@@ -103,7 +103,7 @@ def _render_headless(page: Path, tmp_path: Path) -> None:
     assert 'id="timeline"' in dom
     assert dom.count("<path") > 10
     assert ">node-0<" in dom and ">steps<" in dom and "fault unresponsive" in dom
-    assert "Step 4 failed: node-0 powers on despite its dead BMC" in dom
+    assert "Step 5 failed: node-0 powers on despite its dead BMC" in dom
     pixels = image.imread(str(shot))
     colours = {
         tuple(round(float(c), 2) for c in row) for row in pixels.reshape(-1, pixels.shape[-1])[::97]
@@ -128,7 +128,7 @@ def test_ctrl_c_stops_cleanly_and_still_writes_the_report(
     assert child.returncode == 130, seen + rest
     summary = json.loads((report / "summary.json").read_text())
     assert summary["interrupted"] is True
-    step = summary["scenarios"][0]["steps"][0]
+    step = summary["scenarios"][0]["steps"][1]
     assert step["outcome"] == "interrupted" and step["artifacts"]
     assert "Tearing down lab scnint" in rest
     assert not paths.lab_dir("scnint").exists()
