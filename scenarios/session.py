@@ -19,7 +19,7 @@ from kubernetes.client import exceptions
 
 from lab import controller_component, errors, inventory, kube, paths
 from lab.config import model as lab_model
-from lab.hardware import bmcs, layout
+from lab.hardware import bmcs, layout, libvirtd
 from lab.mgmt import cluster
 from vbmc import faults
 
@@ -114,9 +114,9 @@ def enroll(session: Session, host: str | None) -> None:
 
 
 def reset(session: Session) -> None:
-    """A known start: no BMC faults, the controller running, no BareMetalHost, BMC Secret or
-    Event of the inventory left (scenarios enroll the hosts with an ``enroll`` step, after
-    any fault they want the enrollment to meet)."""
+    """A known start: no BMC faults, the controller running, every VM off, no BareMetalHost,
+    BMC Secret or Event of the inventory left (scenarios enroll the hosts with an ``enroll``
+    step, after any fault they want the enrollment to meet)."""
     for host in session.lab.hosts:
         faults.set_fault(session.state, host.name, None)
     controller_component.start(session.state, session.kubeconfig)
@@ -133,6 +133,19 @@ def reset(session: Session) -> None:
         if doc["kind"] == "Secret":
             meta = doc["metadata"]
             _ignore_missing(core.delete_namespaced_secret, meta["name"], meta["namespace"])
+    _power_off(session)
+
+
+def _power_off(session: Session) -> None:
+    """Every VM off, hard: a host left on by the last scenario would spin under emulation
+    (and an OS-less host ignores the soft power off a deleted host may have been sent)."""
+    connection = libvirtd.connect(session.state)
+    try:
+        for domain in connection.listAllDomains():
+            if domain.isActive():
+                domain.destroy()
+    finally:
+        connection.close()
 
 
 def _wait_gone(session: Session, names: list[str]) -> None:

@@ -44,7 +44,8 @@ def test_a_failing_scenario_exits_non_zero_with_its_step_and_artefacts(
 
     summary = json.loads((report / "summary.json").read_text())
     steps = summary["scenarios"][0]["steps"]
-    assert [s["outcome"] for s in steps] == ["passed", "passed", "passed", "passed", "failed", "skipped"]
+    outcomes = [s["outcome"] for s in steps]
+    assert outcomes == ["passed", "passed", "passed", "passed", "failed", "skipped"]
     failed = steps[4]
     assert failed["name"] == "node-0 powers on despite its dead BMC"
     assert "timed out after 20s" in failed["message"]
