@@ -141,16 +141,21 @@ def _step(path: str, raw: object, lab_hosts: tuple[str, ...]) -> model.Step:
         invocations=invocations,
         narration=narration,
         path=path,
-        hosts=tuple(h for h in hosts if h) or _named_host(invocations[0].action),
+        hosts=tuple(h for h in hosts if h) or _named_host(invocations[0].action, lab_hosts),
     )
 
 
-def _named_host(action: model.Action) -> tuple[str, ...]:
-    """The host a whole-step action names (``fault: {host: node-1, …}``), if any."""
-    named = getattr(action, "host", None) or getattr(
-        getattr(action, "condition", None), "host", None
+def _named_host(action: model.Action, lab_hosts: tuple[str, ...]) -> tuple[str, ...]:
+    """The host a whole-step action names (``fault: {host: node-1}``, ``patch: {name:
+    node-1}``, a condition on node-1's BareMetalHost), if any."""
+    condition = getattr(action, "condition", None)
+    ref = getattr(action, "ref", None) or getattr(condition, "ref", None)
+    named = (
+        getattr(action, "host", None)
+        or getattr(condition, "host", None)
+        or (ref.name if ref is not None and ref.kind == "BareMetalHost" else None)
     )
-    return (named,) if isinstance(named, str) else ()
+    return (named,) if named in lab_hosts else ()
 
 
 def _known_keys(raw: object, path: str, allowed: frozenset[str]) -> None:
