@@ -113,6 +113,7 @@ class Recorder:
         self._changes: list[StateChange] = []
         self._faults: list[FaultMark] = []
         self._message = ""
+        self._interrupted = False
 
     def now(self) -> float:
         return time.monotonic() - self._start
@@ -129,15 +130,17 @@ class Recorder:
         with self._lock:
             self._faults.append(FaultMark(host, self.now(), fault))
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, *, interrupted: bool = False) -> None:
+        """The scenario failed (or was interrupted) outside any step: why."""
         with self._lock:
             self._message = message
+            self._interrupted = interrupted
 
     def finish(self) -> ScenarioResult:
         with self._lock:
             steps = tuple(self._steps)
             outcomes = {s.outcome for s in steps}
-            if Outcome.INTERRUPTED in outcomes:
+            if Outcome.INTERRUPTED in outcomes or self._interrupted:
                 outcome = Outcome.INTERRUPTED
             elif Outcome.FAILED in outcomes or self._message:
                 outcome = Outcome.FAILED

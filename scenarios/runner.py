@@ -47,7 +47,8 @@ def run(options: Options, *, out: Print = print) -> report.Report:
         for lab_file, group in groups.items():
             if interrupted:
                 results += [
-                    _not_run(s, options.name, "interrupted before it started") for s in group
+                    _not_run(s, options.name, "interrupted before it started", interrupted=True)
+                    for s in group
                 ]
                 continue
             try:
@@ -56,7 +57,9 @@ def run(options: Options, *, out: Print = print) -> report.Report:
                 interrupted = True
                 done = {r.name for r in results}
                 results += [
-                    _not_run(s, options.name, "interrupted") for s in group if s.name not in done
+                    _not_run(s, options.name, "interrupted", interrupted=True)
+                    for s in group
+                    if s.name not in done
                 ]
     finally:
         result = report.Report(
@@ -71,9 +74,11 @@ def run(options: Options, *, out: Print = print) -> report.Report:
     return result
 
 
-def _not_run(scenario: model.Scenario, lab: str, message: str) -> report.ScenarioResult:
+def _not_run(
+    scenario: model.Scenario, lab: str, message: str, *, interrupted: bool = False
+) -> report.ScenarioResult:
     recorder = _recorder(scenario, lab)
-    recorder.fail(message)
+    recorder.fail(message, interrupted=interrupted)
     return recorder.finish()
 
 
