@@ -8,11 +8,14 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from lab import paths
 from scenarios import load
 from tests.e2e.scenarios import conftest
 
 
+@pytest.mark.timeout(1800)
 def test_the_library_passes_through_the_runner(
     run_scenarios: conftest.Runner, tmp_path: Path
 ) -> None:
