@@ -1,8 +1,12 @@
 # Thin wrappers: each target calls scripts/setup-host or `metallab …`. See README.md.
 METALLAB := .venv/bin/metallab
 PYTEST_ARGS ?=
+# make nightly: every scenario of the library, one report (REPORT=DIR to put it elsewhere).
+REPORT ?= reports/nightly
+# make demo: the richest scenario, narrated at a human pace (FAST=1: no pauses).
+DEMO_SCENARIO ?= scenarios/bmc-faults.yaml
 
-.PHONY: setup lab-up lab-down test lint unit bench generate
+.PHONY: setup lab-up lab-down test lint unit bench generate nightly demo
 
 setup:
 	scripts/setup-host
@@ -32,3 +36,9 @@ generate: setup
 
 bench: setup
 	.venv/bin/python -m bench.run
+
+nightly: setup
+	$(METALLAB) scenario run --name nightly --report $(REPORT) scenarios/*.yaml
+
+demo: setup
+	$(METALLAB) scenario run --name demo --narrate $(if $(FAST),--fast) $(DEMO_SCENARIO)

@@ -16,7 +16,7 @@ import sys
 
 from hostkit import errors
 
-NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "image")
+NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "image", "scenario")
 
 
 def parser() -> argparse.ArgumentParser:

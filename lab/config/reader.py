@@ -2,7 +2,8 @@
 
 ``lab.config.decode`` wraps every mapping of the lab file in a ``Mapping`` reader; each getter
 checks the value's type and says where it is (``spec.hosts[2].disks[0].sizeGiB``), and
-``finish`` turns any key nobody asked for into an error naming its path.
+``finish`` turns any key nobody asked for into an error naming its path. ``scenarios.decode``
+reads scenario files with the same readers, labelled ``scenario file``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,23 @@ E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 
-def fail(path: str, problem: str, fix: str) -> errors.LabError:
-    return errors.LabError(f"lab file: {path}: {problem}", fix=fix)
+def fail(path: str, problem: str, fix: str, *, document: str = "lab file") -> errors.LabError:
+    return errors.LabError(f"{document}: {path}: {problem}", fix=fix)
 
 
 class Mapping:
     """One YAML mapping at ``path``; remembers which keys were read."""
 
-    def __init__(self, value: object, path: str) -> None:
+    def __init__(self, value: object, path: str, *, document: str = "lab file") -> None:
         if not isinstance(value, dict):
-            raise fail(path, f"expected a mapping, got {_kind(value)}", "write key: value pairs")
+            raise fail(
+                path,
+                f"expected a mapping, got {kind_of(value)}",
+                "write key: value pairs",
+                document=document,
+            )
         self.path = path
+        self.document = document
         self._value: dict[Any, Any] = value
         self._seen: set[str] = set()
 
@@ -40,13 +47,17 @@ class Mapping:
     def finish(self) -> None:
         for key in self._value:
             if key not in self._seen:
-                raise fail(
+                raise self.fail(
                     self.at(str(key)), "unknown key", "remove it or check its spelling and indent"
                 )
 
+    def fail(self, path: str, problem: str, fix: str) -> errors.LabError:
+        """An error at ``path`` in this mapping's document."""
+        return fail(path, problem, fix, document=self.document)
+
     def mapping(self, key: str) -> Mapping | None:
         value = self.raw(key)
-        return None if value is None else Mapping(value, self.at(key))
+        return None if value is None else Mapping(value, self.at(key), document=self.document)
 
     def items(self, key: str) -> list[tuple[str, object]] | None:
         """The elements of a list at ``key`` with their paths, or None if absent."""
@@ -54,32 +65,45 @@ class Mapping:
         if value is None:
             return None
         if not isinstance(value, list):
-            raise fail(self.at(key), f"expected a list, got {_kind(value)}", "write a YAML list")
+            raise self.fail(
+                self.at(key), f"expected a list, got {kind_of(value)}", "write a YAML list"
+            )
         return [(f"{self.at(key)}[{index}]", item) for index, item in enumerate(value)]
 
     def string(self, key: str) -> str | None:
-        return _typed(self.raw(key), self.at(key), str, "a string")
+        return self._typed(self.raw(key), self.at(key), str, "a string")
 
     def integer(self, key: str) -> int | None:
         value = self.raw(key)
         if isinstance(value, bool):
-            raise fail(self.at(key), "expected an integer, got a boolean", "write a number")
-        return _typed(value, self.at(key), int, "an integer")
+            raise self.fail(self.at(key), "expected an integer, got a boolean", "write a number")
+        return self._typed(value, self.at(key), int, "an integer")
 
     def boolean(self, key: str) -> bool | None:
-        return _typed(self.raw(key), self.at(key), bool, "true or false")
+        return self._typed(self.raw(key), self.at(key), bool, "true or false")
 
     def choice(self, key: str, kind: type[E]) -> E | None:
         value = self.string(key)
-        return None if value is None else parse_choice(value, self.at(key), kind)
+        return (
+            None
+            if value is None
+            else parse_choice(value, self.at(key), kind, document=self.document)
+        )
+
+    def _typed(self, value: object, path: str, kind: type[T], wanted: str) -> T | None:
+        if value is None or isinstance(value, kind):
+            return value
+        raise self.fail(path, f"expected {wanted}, got {kind_of(value)}", f"write {wanted}")
 
 
-def parse_choice(value: str, path: str, kind: type[E]) -> E:
+def parse_choice(value: str, path: str, kind: type[E], *, document: str = "lab file") -> E:
     for member in kind:
         if member.value == value:
             return member
     allowed = ", ".join(str(member.value) for member in kind)
-    raise fail(path, f"{value!r} is not one of {allowed}", f"use one of {allowed}")
+    raise fail(
+        path, f"{value!r} is not one of {allowed}", f"use one of {allowed}", document=document
+    )
 
 
 def first(*values: T | None, default: T) -> T:
@@ -90,12 +114,7 @@ def first(*values: T | None, default: T) -> T:
     return default
 
 
-def _typed(value: object, path: str, kind: type[T], wanted: str) -> T | None:
-    if value is None or isinstance(value, kind):
-        return value
-    raise fail(path, f"expected {wanted}, got {_kind(value)}", f"write {wanted}")
-
-
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """How an error names the YAML type of ``value``."""
     names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
     return names.get(type(value), type(value).__name__)
