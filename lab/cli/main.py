@@ -14,7 +14,7 @@ import sys
 
 from lab import errors
 
-NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc")
+NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "image")
 
 
 def parser() -> argparse.ArgumentParser:
