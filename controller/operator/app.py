@@ -41,6 +41,7 @@ class Options:
     provisioning_limit: int = 20
     workers: int = 8
     bmc_timeout: float = 15.0
+    bmc_ca_file: Path | None = None  # CA bundle for Redfish BMCs (None: the system's)
     policy: backoff.Policy = dataclasses.field(default_factory=backoff.Policy)
     timing: ctx_mod.Timing = dataclasses.field(default_factory=ctx_mod.Timing)
     fixture_delays: fixture.Delays = dataclasses.field(default_factory=fixture.Delays)
@@ -100,7 +101,9 @@ def build_backend(options: Options, recorder: direct.Recorder) -> base.Factory:
     if options.provisioner == "fixture":
         return fixture.FixtureBackend(options.fixture_delays)
     if options.provisioner == "direct":
-        return direct.DirectBackend(timeout=options.bmc_timeout, recorder=recorder)
+        return direct.DirectBackend(
+            timeout=options.bmc_timeout, recorder=recorder, ca_file=options.bmc_ca_file
+        )
     raise ValueError(f"unknown provisioner {options.provisioner!r}; use one of {PROVISIONERS}")
 
 

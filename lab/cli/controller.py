@@ -1,7 +1,8 @@
 """``metallab controller run``: the BareMetalHost controller in the foreground.
 
-Defaults to the lab's kubeconfig; the flags are the controller's own (``controller.cli``), so
-``metallab controller run`` and ``python -m controller run`` behave the same.
+Defaults to the lab's kubeconfig and the lab CA for the BMCs; the flags are the controller's
+own (``controller.cli``), so ``metallab controller run`` and ``python -m controller run``
+behave the same.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 
 from controller import cli
 from controller.operator import app
+from lab import up as lifecycle
 from lab.cli import options
 from lab.mgmt import cluster
 
@@ -27,4 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     if args.kubeconfig is None:
         args.kubeconfig = cluster.kubeconfig(options.lab_dir(args))
+    if args.bmc_ca_file is None:
+        # The lab's BMC certificates come from the lab CA; the inventory checks them.
+        args.bmc_ca_file = lifecycle.lab_ca(options.lab_dir(args)).cert
     return app.run(cli.build_options(args), json_logs=args.json_logs, verbose=args.verbose)

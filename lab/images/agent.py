@@ -49,7 +49,9 @@ exit 0
 
 
 def _init() -> str:
-    return initscript.prologue("metallab-agent") + f"""ip link set lo up
+    return (
+        initscript.prologue("metallab-agent")
+        + f"""ip link set lo up
 nics=""
 for path in /sys/class/net/*; do
   nic=${{path##*/}}
@@ -77,6 +79,7 @@ done
 echo "metallab-agent: the agent exited {RESTARTS} times, powering off"
 poweroff -f
 """
+    )
 
 
 def _check_agent(agent_dir: Path) -> None:
@@ -128,7 +131,10 @@ def assemble(tree: Path, agent_dir: Path, out: Path) -> None:
     iso.build(
         out / "agent.iso",
         kernel=out / "vmlinuz",
-        initrds=[("initrd.img", out / "initrd.img"), ("boot-config.cpio", out / "boot-config.cpio")],
+        initrds=[
+            ("initrd.img", out / "initrd.img"),
+            ("boot-config.cpio", out / "boot-config.cpio"),
+        ],
         cmdline=CMDLINE,
         volume="METALLAB_AGENT",
         layout=iso.Layout.CD,

@@ -12,7 +12,7 @@ import dataclasses
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 MTIME = 0
 _TRAILER = "TRAILER!!!"
@@ -80,7 +80,7 @@ def _pad(length: int) -> bytes:
     return _pad_to(length, 4)
 
 
-def write(out: BinaryIO, entries: Iterable[Entry]) -> None:
+def write(out: IO[bytes], entries: Iterable[Entry]) -> None:
     """Write ``entries`` (in the given order: parents before children) and the trailer."""
     written = 0
     inode = 1

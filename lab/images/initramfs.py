@@ -17,8 +17,21 @@ from lab.images import cpio
 
 BUSYBOX_PACKAGE = "busybox-static"
 _LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
-_DIRS = ("usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "proc", "sys", "dev", "run", "tmp",
-         "etc", "mnt", "root", "var")
+_DIRS = (
+    "usr/bin",
+    "usr/sbin",
+    "usr/lib",
+    "usr/lib64",
+    "proc",
+    "sys",
+    "dev",
+    "run",
+    "tmp",
+    "etc",
+    "mnt",
+    "root",
+    "var",
+)
 ZSTD_LEVEL = 19
 
 

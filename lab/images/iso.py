@@ -20,10 +20,23 @@ from lab import errors, runner
 ISOLINUX = Path("/usr/lib/ISOLINUX")
 SYSLINUX_BIOS = Path("/usr/lib/syslinux/modules/bios")
 GRUB_EFI = Path("/usr/lib/grub/x86_64-efi")
-GRUB_MODULES = (
-    "part_msdos part_gpt fat iso9660 search search_fs_file configfile normal linux echo "
-    "test serial terminal all_video gzio"
-).split()
+GRUB_MODULES = [
+    "part_msdos",
+    "part_gpt",
+    "fat",
+    "iso9660",
+    "search",
+    "search_fs_file",
+    "configfile",
+    "normal",
+    "linux",
+    "echo",
+    "test",
+    "serial",
+    "terminal",
+    "all_video",
+    "gzio",
+]
 EFI_IMAGE = "efiboot.img"
 
 
@@ -63,8 +76,20 @@ def _efi_image(work: Path, marker: str, out: Path) -> None:
             f"GRUB's EFI modules are not in {GRUB_EFI}", fix="apt-get install grub-efi-amd64-bin"
         )
     runner.run(
-        [mkimage, "-O", "x86_64-efi", "-d", str(GRUB_EFI), "-p", "/boot/grub",
-         "-c", str(early), "-o", str(grub), *GRUB_MODULES],
+        [
+            mkimage,
+            "-O",
+            "x86_64-efi",
+            "-d",
+            str(GRUB_EFI),
+            "-p",
+            "/boot/grub",
+            "-c",
+            str(early),
+            "-o",
+            str(grub),
+            *GRUB_MODULES,
+        ],
         timeout=120,
     )
     size_kib = grub.stat().st_size // 1024 + 512

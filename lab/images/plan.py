@@ -38,10 +38,7 @@ class Plan:
 def file_hashes(label: str, root: Path, files: Iterable[Path]) -> tuple[tuple[str, str], ...]:
     """``(label/relative path, sha256)`` for each of ``files`` under ``root``, sorted."""
     return tuple(
-        sorted(
-            (f"{label}/{path.relative_to(root).as_posix()}", _sha256(path))
-            for path in files
-        )
+        sorted((f"{label}/{path.relative_to(root).as_posix()}", _sha256(path)) for path in files)
     )
 
 

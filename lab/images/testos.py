@@ -29,7 +29,9 @@ ARTEFACTS = (IMAGE, f"{IMAGE}.sha256")
 
 
 def _init() -> str:
-    return initscript.prologue("metallab-testos") + f"""echo "{BOOTED} $(uname -r)"
+    return (
+        initscript.prologue("metallab-testos")
+        + f"""echo "{BOOTED} $(uname -r)"
 found=""
 waited=0
 while [ -z "$found" ] && [ $waited -lt {CONFIG_DRIVE_WAIT_S} ]; do
@@ -51,6 +53,7 @@ else
 fi
 while true; do sleep 3600; done
 """
+    )
 
 
 def packages() -> tuple[debs.Package, ...]:
