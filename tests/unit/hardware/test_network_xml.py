@@ -42,3 +42,20 @@ def test_interface_names_fit_the_kernel_and_differ_between_labs() -> None:
     assert len(names) == 6
     assert all(len(name) <= 15 for name in names)
     assert all(len(layout.bridge(net)) <= 15 for net in model.NetworkName)
+
+
+def test_without_a_boot_file_ipxe_clients_on_provisioning_chain_to_the_conductor() -> None:
+    lab = load.load(None, name="metallab", hosts=1)
+    chain = "http://172.22.0.2:8000/boot.ipxe"
+    prov = lab.network(model.NetworkName.PROVISIONING)
+    root = ET.fromstring(networks.xml(lab, prov, chain_url=chain))
+    assert root.find("ip/dhcp/bootp").get("file") == chain  # type: ignore[union-attr]
+    external = lab.network(model.NetworkName.EXTERNAL)
+    assert ET.fromstring(networks.xml(lab, external, chain_url=chain)).find("ip/dhcp/bootp") is None
+
+
+def test_a_boot_file_from_the_lab_file_wins_over_the_chain_script() -> None:
+    lab = load.load(EXAMPLES / "valid-full.yaml", name="x")
+    prov = lab.network(model.NetworkName.PROVISIONING)
+    root = ET.fromstring(networks.xml(lab, prov, chain_url="http://10.0.0.2:1/boot.ipxe"))
+    assert root.find("ip/dhcp/bootp").get("file") == "boot.ipxe"  # type: ignore[union-attr]
