@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODULES = ("mgmt_up", "bmc_latency", "lab_up", "controller_scale")
+MODULES = ("mgmt_up", "bmc_latency", "lab_up", "controller_scale", "ramdisk")
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

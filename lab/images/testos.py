@@ -35,7 +35,7 @@ def _init() -> str:
 found=""
 waited=0
 while [ -z "$found" ] && [ $waited -lt {CONFIG_DRIVE_WAIT_S} ]; do
-  found=$(blkid | sed -n 's/^\\([^:]*\\):.*LABEL="config-2".*/\\1/p' | head -n 1)
+  found=$(findfs LABEL=config-2 2>/dev/null)
   [ -z "$found" ] && sleep 1
   waited=$((waited + 1))
 done

@@ -68,8 +68,14 @@ def _argv(media: Media, firmware: Firmware, work: Path, serial: Path) -> list[st
 
 
 def boot(
-    media: Media, *, until: str, firmware: Firmware = Firmware.BIOS, timeout: float = 300.0
+    media: Media,
+    *,
+    until: str,
+    firmware: Firmware = Firmware.BIOS,
+    timeout: float = 300.0,
+    failures: Sequence[str] = ("Kernel panic",),
 ) -> Result:
+    """Boot ``media`` until ``until`` shows; a line of ``failures`` ends it early as an error."""
     with tempfile.TemporaryDirectory(prefix="metallab-trial-") as scratch:
         work = Path(scratch)
         serial = work / "console.log"
@@ -86,7 +92,7 @@ def boot(
                 console = serial.read_text(errors="replace")
                 if until in console:
                     return Result(time.monotonic() - started, console)
-                if qemu.poll() is not None:
+                if qemu.poll() is not None or any(line in console for line in failures):
                     break
                 time.sleep(_POLL_S)
         finally:

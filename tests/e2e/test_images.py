@@ -1,0 +1,104 @@
+"""The lab's boot images, built for real from Debian packages and booted under QEMU (TCG).
+
+The images are built into the e2e tests' own cache (the machine's downloaded .debs are reused;
+a later run finds them built) with a small agent package of the test's own, whose ``__main__``
+imports what an agent needs from the stdlib and prints ``AGENT_LINE``: proof that the ramdisk's
+interpreter works. The agent ramdisk must reach ``metallab-agent: starting`` by direct kernel
+boot and from its ISO; the test OS, written to a disk with a config drive appended, must print
+that drive's user_data under BIOS and UEFI. Every boot has no network (``-nic none``); run
+these tests under the machine's VM lock like every e2e test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab import paths
+from lab.images import agent, build, debs, testos, trial
+from tests.e2e import configdrive
+
+AGENT_LINE = "metallab-e2e-agent: stdlib imported"
+_AGENT_MAIN = f"""import hashlib, http.client, json, socket, ssl, struct, subprocess, urllib.request
+print({AGENT_LINE!r}, ssl.OPENSSL_VERSION, flush=True)
+"""
+
+
+@pytest.fixture(scope="session")
+def images() -> Iterator[dict[str, Path]]:
+    """Both images, built in a cache of the e2e tests' own (kept: later runs are no-ops)."""
+    shared = debs.directory()
+    previous = os.environ.get("METALLAB_CACHE")
+    os.environ["METALLAB_CACHE"] = str(paths.cache() / "e2e")
+    try:
+        debs.directory().mkdir(parents=True, exist_ok=True)
+        for deb in shared.glob("*.deb"):
+            if not (debs.directory() / deb.name).exists():
+                shutil.copy2(deb, debs.directory() / deb.name)
+        with tempfile.TemporaryDirectory(prefix="mlagent-") as scratch:
+            package = Path(scratch) / "agent"
+            package.mkdir()
+            (package / "__init__.py").write_text("")
+            (package / "__main__.py").write_text(_AGENT_MAIN)
+            built = {
+                agent.NAME: build.build(agent.NAME, agent_dir=package).directory,
+                testos.NAME: build.build(testos.NAME).directory,
+            }
+        yield built
+    finally:
+        if previous is None:
+            os.environ.pop("METALLAB_CACHE", None)
+        else:
+            os.environ["METALLAB_CACHE"] = previous
+
+
+def test_a_second_build_with_nothing_changed_is_a_no_op(images: dict[str, Path]) -> None:
+    again = build.build(testos.NAME)
+    assert again.built is False and again.directory == images[testos.NAME]
+
+
+def test_the_agent_ramdisk_boots_to_the_agent_by_direct_kernel_boot(
+    images: dict[str, Path],
+) -> None:
+    built = images[agent.NAME]
+    media = trial.Media(kernel=built / "vmlinuz", initrds=[built / "initrd.img"])
+    result = trial.boot(media, until=AGENT_LINE, timeout=300)
+    assert agent.STARTING in result.console
+    assert result.console.index(agent.STARTING) < result.console.index(AGENT_LINE)
+
+
+@pytest.mark.parametrize("firmware", list(trial.Firmware))
+def test_the_agent_iso_boots_to_the_agent(
+    images: dict[str, Path], firmware: trial.Firmware
+) -> None:
+    media = trial.Media(cd=images[agent.NAME] / "agent.iso")
+    result = trial.boot(media, until=AGENT_LINE, firmware=firmware, timeout=480)
+    assert agent.STARTING in result.console
+
+
+@pytest.mark.parametrize("firmware", list(trial.Firmware))
+def test_the_test_os_prints_the_user_data_of_its_config_drive(
+    images: dict[str, Path], firmware: trial.Firmware, tmp_path: Path
+) -> None:
+    disk = tmp_path / "disk.img"
+    shutil.copy(images[testos.NAME] / testos.IMAGE, disk)
+    os.truncate(disk, 64 * 2**20)
+    marker = f"e2e-marker-{firmware.value}"
+    drive = configdrive.iso(
+        tmp_path, user_data=f"#!/bin/sh\necho {marker}\n", meta_data={"uuid": "u-1"}
+    )
+    assert configdrive.append(disk, drive) == 3
+    result = trial.boot(
+        trial.Media(disk=disk),
+        until=testos.READY,
+        firmware=firmware,
+        timeout=480,
+        failures=("Kernel panic", testos.NO_CONFIG_DRIVE),
+    )
+    assert f"{testos.PREFIX} user_data echo {marker}" in result.console
+    assert f'{testos.PREFIX} meta_data {{"uuid": "u-1"}}' in result.console
