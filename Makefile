@@ -2,7 +2,7 @@
 METALLAB := .venv/bin/metallab
 PYTEST_ARGS ?=
 
-.PHONY: setup lab-up lab-down test lint unit bench generate
+.PHONY: setup lab-up lab-down test lint unit bench generate images
 
 setup:
 	scripts/setup-host
@@ -29,6 +29,11 @@ unit: setup
 generate: setup
 	.venv/bin/python -m controller.api.generate
 	.venv/bin/python -m controller.hoststate.diagram
+
+# The agent ramdisk and the test OS image (setup builds them too; no-ops when cached).
+images: setup
+	$(METALLAB) image build agent
+	$(METALLAB) image build testos
 
 bench: setup
 	.venv/bin/python -m bench.run
