@@ -57,9 +57,12 @@ def _argv(media: Media, firmware: Firmware, work: Path, serial: Path) -> list[st
         argv += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}"]
         argv += ["-drive", f"if=pflash,format=raw,file={work / 'vars.fd'}"]
     if media.kernel is not None:
-        initrd = ",".join(str(path) for path in media.initrds)
         argv += ["-kernel", str(media.kernel), "-append", media.cmdline]
-        argv += ["-initrd", initrd] if initrd else []
+        if media.initrds:
+            # The kernel unpacks concatenated cpio archives like several initrds.
+            initrd = work / "initrd"
+            initrd.write_bytes(b"".join(path.read_bytes() for path in media.initrds))
+            argv += ["-initrd", str(initrd)]
     if media.cd is not None:
         argv += ["-drive", f"file={media.cd},media=cdrom,readonly=on", "-boot", "d"]
     if media.disk is not None:

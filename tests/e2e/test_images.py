@@ -1,32 +1,41 @@
 """The lab's boot images, built for real from Debian packages and booted under QEMU (TCG).
 
 The images are built into the e2e tests' own cache (the machine's downloaded .debs are reused;
-a later run finds them built) with a small agent package of the test's own, whose ``__main__``
-imports what an agent needs from the stdlib and prints ``AGENT_LINE``: proof that the ramdisk's
-interpreter works. The agent ramdisk must reach ``metallab-agent: starting`` by direct kernel
-boot and from its ISO; the test OS, written to a disk with a config drive appended, must print
-that drive's user_data under BIOS and UEFI. Every boot has no network (``-nic none``); run
-these tests under the machine's VM lock like every e2e test.
+a later run finds them built) with a small agent package of the test's own: its ``__main__``
+imports what an agent needs from the stdlib, prints ``AGENT_LINE`` and the conductor URL of
+``/etc/metallab-agent/boot.json`` — proof that the ramdisk's interpreter works and that the
+per-boot ``boot-config.cpio`` arrives. The agent ramdisk must get there by direct kernel boot
+and from a per-host ISO (the base ``agent.iso`` with its placeholder replaced by pycdlib, as
+the conductor does) under SeaBIOS and OVMF; the test OS, written to a disk with a config drive
+appended, must print that drive's user_data under SeaBIOS and OVMF. Every boot has no network
+(``-nic none``); run these tests under the machine's VM lock like every e2e test.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pycdlib
 import pytest
 
 from lab import paths
-from lab.images import agent, build, debs, testos, trial
+from lab.images import agent, build, cpio, debs, testos, trial
 from tests.e2e import configdrive
 
 AGENT_LINE = "metallab-e2e-agent: stdlib imported"
 _AGENT_MAIN = f"""import hashlib, http.client, json, socket, ssl, struct, subprocess, urllib.request
 print({AGENT_LINE!r}, ssl.OPENSSL_VERSION, flush=True)
+with open("/etc/metallab-agent/boot.json") as config:
+    print("metallab-e2e-agent: conductor", json.load(config)["conductor_url"], flush=True)
 """
+CONDUCTOR = "https://10.9.8.2:8443"
+BOOT_JSON = json.dumps({"conductor_url": CONDUCTOR, "token": "t" * 43, "ca_pem": "PEM"})
 
 
 @pytest.fixture(scope="session")
@@ -62,23 +71,66 @@ def test_a_second_build_with_nothing_changed_is_a_no_op(images: dict[str, Path])
     assert again.built is False and again.directory == images[testos.NAME]
 
 
+def _boot_config(path: Path) -> Path:
+    """A ``boot-config.cpio`` as the conductor makes one: ``etc/metallab-agent/boot.json``."""
+    with path.open("wb") as out:
+        cpio.write(
+            out,
+            [
+                cpio.directory("etc"),
+                cpio.directory("etc/metallab-agent"),
+                cpio.Entry("etc/metallab-agent/boot.json", 0o100600, BOOT_JSON.encode()),
+            ],
+        )
+    return path
+
+
+def _per_host_iso(base: Path, config: Path, out: Path) -> Path:
+    """``base`` with ``/boot-config.cpio`` replaced, the way the conductor does it (pycdlib)."""
+    iso = pycdlib.PyCdlib()
+    iso.open(str(base))
+    try:
+        name = next(
+            child.file_identifier().decode()
+            for child in iso.list_children(iso_path="/")
+            if child.file_identifier().decode().lower().startswith("boot") and child.is_file()
+        )
+        iso.rm_file(iso_path=f"/{name}", joliet_path="/boot-config.cpio")
+        data = config.read_bytes()
+        iso.add_fp(
+            io.BytesIO(data),
+            len(data),
+            "/BOOT_CON.CPI;1",
+            rr_name="boot-config.cpio",
+            joliet_path="/boot-config.cpio",
+        )
+        iso.write(str(out))
+    finally:
+        iso.close()
+    return out
+
+
 def test_the_agent_ramdisk_boots_to_the_agent_by_direct_kernel_boot(
-    images: dict[str, Path],
+    images: dict[str, Path], tmp_path: Path
 ) -> None:
     built = images[agent.NAME]
-    media = trial.Media(kernel=built / "vmlinuz", initrds=[built / "initrd.img"])
-    result = trial.boot(media, until=AGENT_LINE, timeout=300)
+    config = _boot_config(tmp_path / "boot-config.cpio")
+    media = trial.Media(kernel=built / "vmlinuz", initrds=[built / "initrd.img", config])
+    result = trial.boot(media, until=f"conductor {CONDUCTOR}", timeout=300)
     assert agent.STARTING in result.console
     assert result.console.index(agent.STARTING) < result.console.index(AGENT_LINE)
 
 
 @pytest.mark.parametrize("firmware", list(trial.Firmware))
-def test_the_agent_iso_boots_to_the_agent(
-    images: dict[str, Path], firmware: trial.Firmware
+def test_a_per_host_agent_iso_boots_to_the_agent_with_its_boot_config(
+    images: dict[str, Path], firmware: trial.Firmware, tmp_path: Path
 ) -> None:
-    media = trial.Media(cd=images[agent.NAME] / "agent.iso")
-    result = trial.boot(media, until=AGENT_LINE, firmware=firmware, timeout=480)
-    assert agent.STARTING in result.console
+    config = _boot_config(tmp_path / "boot-config.cpio")
+    iso = _per_host_iso(images[agent.NAME] / "agent.iso", config, tmp_path / "host.iso")
+    result = trial.boot(
+        trial.Media(cd=iso), until=f"conductor {CONDUCTOR}", firmware=firmware, timeout=480
+    )
+    assert agent.STARTING in result.console and AGENT_LINE in result.console
 
 
 @pytest.mark.parametrize("firmware", list(trial.Firmware))
