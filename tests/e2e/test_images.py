@@ -1,88 +1,33 @@
 """The lab's boot images, built for real from Debian packages and booted under QEMU (TCG).
 
-The images are built into the e2e tests' own cache (the machine's downloaded .debs are reused;
-a later run finds them built) with a small agent package of the test's own: its ``__main__``
-imports what an agent needs from the stdlib, prints ``AGENT_LINE`` and the conductor URL of
-``/etc/metallab-agent/boot.json`` — proof that the ramdisk's interpreter works and that the
-per-boot ``boot-config.cpio`` arrives. The agent ramdisk must get there by direct kernel boot
-and from a per-host ISO (the base ``agent.iso`` with its placeholder replaced by pycdlib, as
-the conductor does) under SeaBIOS and OVMF; the test OS, written to a disk with a config drive
-appended, must print that drive's user_data under SeaBIOS and OVMF. Every boot has no network
-(``-nic none``); run these tests under the machine's VM lock like every e2e test.
+The images come from the ``images`` fixture (``tests/e2e/agentimages.py``: a small agent of
+the tests' own that prints a line once its stdlib imports work and the conductor URL of its
+``boot.json``). The agent ramdisk must get there by direct kernel boot and from a per-host ISO
+(the base ``agent.iso`` with its placeholder replaced by pycdlib, as the conductor does) under
+SeaBIOS and OVMF; the test OS, written to a disk with a config drive appended, must print that
+drive's user_data under SeaBIOS and OVMF. Every boot has no network (``-nic none``); run these
+tests under the machine's VM lock like every e2e test.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pycdlib
 import pytest
 
-from lab import paths
-from lab.images import agent, build, cpio, debs, testos, trial
-from tests.e2e import configdrive
+from lab.images import agent, build, testos, trial
+from tests.e2e import agentimages, configdrive
 
-AGENT_LINE = "metallab-e2e-agent: stdlib imported"
-_AGENT_MAIN = f"""import hashlib, http.client, json, socket, ssl, struct, subprocess, urllib.request
-print({AGENT_LINE!r}, ssl.OPENSSL_VERSION, flush=True)
-with open("/etc/metallab-agent/boot.json") as config:
-    print("metallab-e2e-agent: conductor", json.load(config)["conductor_url"], flush=True)
-"""
 CONDUCTOR = "https://10.9.8.2:8443"
-BOOT_JSON = json.dumps({"conductor_url": CONDUCTOR, "token": "t" * 43, "ca_pem": "PEM"})
-
-
-@pytest.fixture(scope="session")
-def images() -> Iterator[dict[str, Path]]:
-    """Both images, built in a cache of the e2e tests' own (kept: later runs are no-ops)."""
-    shared = debs.directory()
-    previous = os.environ.get("METALLAB_CACHE")
-    os.environ["METALLAB_CACHE"] = str(paths.cache() / "e2e")
-    try:
-        debs.directory().mkdir(parents=True, exist_ok=True)
-        for deb in shared.glob("*.deb"):
-            if not (debs.directory() / deb.name).exists():
-                shutil.copy2(deb, debs.directory() / deb.name)
-        with tempfile.TemporaryDirectory(prefix="mlagent-") as scratch:
-            package = Path(scratch) / "agent"
-            package.mkdir()
-            (package / "__init__.py").write_text("")
-            (package / "__main__.py").write_text(_AGENT_MAIN)
-            built = {
-                agent.NAME: build.build(agent.NAME, agent_dir=package).directory,
-                testos.NAME: build.build(testos.NAME).directory,
-            }
-        yield built
-    finally:
-        if previous is None:
-            os.environ.pop("METALLAB_CACHE", None)
-        else:
-            os.environ["METALLAB_CACHE"] = previous
 
 
 def test_a_second_build_with_nothing_changed_is_a_no_op(images: dict[str, Path]) -> None:
     again = build.build(testos.NAME)
     assert again.built is False and again.directory == images[testos.NAME]
-
-
-def _boot_config(path: Path) -> Path:
-    """A ``boot-config.cpio`` as the conductor makes one: ``etc/metallab-agent/boot.json``."""
-    with path.open("wb") as out:
-        cpio.write(
-            out,
-            [
-                cpio.directory("etc"),
-                cpio.directory("etc/metallab-agent"),
-                cpio.Entry("etc/metallab-agent/boot.json", 0o100600, BOOT_JSON.encode()),
-            ],
-        )
-    return path
 
 
 def _per_host_iso(base: Path, config: Path, out: Path) -> Path:
@@ -114,23 +59,26 @@ def test_the_agent_ramdisk_boots_to_the_agent_by_direct_kernel_boot(
     images: dict[str, Path], tmp_path: Path
 ) -> None:
     built = images[agent.NAME]
-    config = _boot_config(tmp_path / "boot-config.cpio")
+    config = agentimages.boot_config(tmp_path / "boot-config.cpio", CONDUCTOR)
     media = trial.Media(kernel=built / "vmlinuz", initrds=[built / "initrd.img", config])
-    result = trial.boot(media, until=f"conductor {CONDUCTOR}", timeout=300)
+    result = trial.boot(media, until=agentimages.conductor_line(CONDUCTOR), timeout=300)
     assert agent.STARTING in result.console
-    assert result.console.index(agent.STARTING) < result.console.index(AGENT_LINE)
+    assert result.console.index(agent.STARTING) < result.console.index(agentimages.AGENT_LINE)
 
 
 @pytest.mark.parametrize("firmware", list(trial.Firmware))
 def test_a_per_host_agent_iso_boots_to_the_agent_with_its_boot_config(
     images: dict[str, Path], firmware: trial.Firmware, tmp_path: Path
 ) -> None:
-    config = _boot_config(tmp_path / "boot-config.cpio")
+    config = agentimages.boot_config(tmp_path / "boot-config.cpio", CONDUCTOR)
     iso = _per_host_iso(images[agent.NAME] / "agent.iso", config, tmp_path / "host.iso")
     result = trial.boot(
-        trial.Media(cd=iso), until=f"conductor {CONDUCTOR}", firmware=firmware, timeout=480
+        trial.Media(cd=iso),
+        until=agentimages.conductor_line(CONDUCTOR),
+        firmware=firmware,
+        timeout=480,
     )
-    assert agent.STARTING in result.console and AGENT_LINE in result.console
+    assert agent.STARTING in result.console and agentimages.AGENT_LINE in result.console
 
 
 @pytest.mark.parametrize("firmware", list(trial.Firmware))
