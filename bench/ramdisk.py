@@ -1,7 +1,8 @@
 """Benchmark of the lab's boot images: agent ramdisk size and raw boot time under TCG.
 
 Uses the current builds (``metallab image build agent`` / ``testos``; ``make setup`` makes
-them). Boot times run from starting QEMU (``-nic none``, 256 MiB, software emulation) to
+them). Boot times run from starting QEMU (``-nic none``, software emulation, the least memory a lab
+host of that boot mode has: 256 MiB BIOS, 512 MiB UEFI) to
 ``metallab-agent: starting`` on the serial console: direct kernel boot (median of ``RUNS``),
 and the agent ISO as a CD under SeaBIOS and OVMF; then the test OS from a disk with a config
 drive to its ``ready`` line. These are the raw boot times the lab's enrolment and
@@ -60,7 +61,7 @@ def main() -> None:
     os_bios = _testos_seconds(os_image, trial.Firmware.BIOS)
     os_uefi = _testos_seconds(os_image, trial.Firmware.UEFI)
     print("## Boot images (agent ramdisk, test OS)\n")
-    print("Command: `python -m bench.ramdisk` (TCG, 256 MiB, `-nic none`)\n")
+    print("Command: `python -m bench.ramdisk` (TCG, `-nic none`, 256 MiB BIOS / 512 MiB UEFI)\n")
     print("| measure | value | target |\n| --- | --- | --- |")
     rows = [
         (
