@@ -9,11 +9,9 @@ tests of the images and by ``make bench``.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import enum
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -26,7 +24,6 @@ from lab.config import validate
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 _POLL_S = 0.1
-_PR_SET_PDEATHSIG = 1
 
 
 class Firmware(enum.StrEnum):
@@ -51,17 +48,26 @@ class Result:
     console: str
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: QEMU gets SIGKILL when whoever booted it dies, so a killed
-    test or benchmark never leaves a VM running."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def _argv(media: Media, firmware: Firmware, work: Path, serial: Path) -> list[str]:
     qemu = runner.require("qemu-system-x86_64", package="qemu-system-x86")
+    # setpriv: QEMU gets SIGKILL when whoever booted it dies (a killed test leaves no VM).
+    setpriv = runner.require("setpriv", package="util-linux")
     # The least memory a lab host of that boot mode has (GRUB under OVMF needs more).
     memory = validate.MIN_MEMORY_UEFI_MIB if firmware is Firmware.UEFI else validate.MIN_MEMORY_MIB
-    argv = [qemu, "-machine", "q35", "-accel", "tcg", "-m", str(memory), "-nic", "none"]
+    argv = [
+        setpriv,
+        "--pdeathsig",
+        "KILL",
+        qemu,
+        "-machine",
+        "q35",
+        "-accel",
+        "tcg",
+        "-m",
+        str(memory),
+        "-nic",
+        "none",
+    ]
     argv += ["-display", "none", "-monitor", "none", "-serial", f"file:{serial}", "-no-reboot"]
     if firmware is Firmware.UEFI:
         shutil.copy(OVMF_VARS, work / "vars.fd")
@@ -100,7 +106,6 @@ def boot(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
         )
         try:
             while time.monotonic() - started < timeout:
