@@ -1,9 +1,10 @@
 """Network boot of the agent ramdisk from the lab's image server on the host side of the veth.
 
 A fresh host (empty disk) gets its fixed lease from the lab's dnsmasq and the boot file the lab
-file names: a script on ``lab.images.server`` running in the host namespace on the
-provisioning network's ``.2`` address — where ``metallab up`` serves the images. iPXE fetches
-the agent kernel, its initrd and a ``boot-config.cpio`` over HTTP through the veth; the
+file names: the lab's generic chain script on ``lab.images.server``, running in the host
+namespace on the provisioning network's ``.2`` address — where ``metallab up`` serves the
+images. The script chains to ``/v1/boot/<boot MAC>.ipxe`` (a static file here, the
+conductor's answer in a full lab), which fetches the agent kernel, its initrd and a ``boot-config.cpio`` over HTTP through the veth; the
 ramdisk's ``/init`` gets a DHCP lease on every NIC, says ``metallab-agent: starting``, and the
 tests' agent prints the conductor URL of that ``boot.json``.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from lab import paths, ports, process
 from lab.config import model
 from lab.hardware import layout, networks
-from lab.images import agent
+from lab.images import agent, ipxe
 from tests.e2e import agentimages, conftest
 
 CONDUCTOR = "https://10.221.0.2:9443"
@@ -60,9 +61,12 @@ def test_a_fresh_host_network_boots_the_agent_ramdisk_from_the_lab_image_server(
     for name in ("vmlinuz", "initrd.img"):
         shutil.copy(images[agent.NAME] / name, served / name)
     agentimages.boot_config(served / "boot-config.cpio", CONDUCTOR)
-    (served / "boot.ipxe").write_text(_script(base))
+    # The lab's generic chain script, with this server standing in for the conductor.
+    (served / "boot.ipxe").write_text(ipxe.chain_script(base))
     config = conftest.lab_file(tmp_path, octet=221, pxe_boot_file=f"{base}/boot.ipxe")
     lab = lab_factory("netboot", config)
+    (served / "v1" / "boot").mkdir(parents=True)
+    (served / "v1" / "boot" / f"{lab.hosts[0].boot_mac}.ipxe").write_text(_script(base))
     state = paths.lab_dir("netboot")
     server = _serve(served, address, port, state)
     try:
