@@ -3,10 +3,11 @@
 A fresh host (empty disk) gets its fixed lease from the lab's dnsmasq and the boot file the lab
 file names: the lab's generic chain script on ``lab.images.server``, running in the host
 namespace on the provisioning network's ``.2`` address — where ``metallab up`` serves the
-images. The script chains to ``/v1/boot/<boot MAC>.ipxe`` (a static file here, the
-conductor's answer in a full lab), which fetches the agent kernel, its initrd and a ``boot-config.cpio`` over HTTP through the veth; the
-ramdisk's ``/init`` gets a DHCP lease on every NIC, says ``metallab-agent: starting``, and the
-tests' agent prints the conductor URL of that ``boot.json``.
+images. The script chains to ``/v1/boot/<boot MAC>.ipxe`` (a static file here, the conductor's
+answer in a full lab), which fetches the agent kernel, its initrd and a ``boot-config.cpio``
+over HTTP through the veth; the ramdisk's ``/init`` gets a DHCP lease on every NIC, says
+``metallab-agent: starting``, and the tests' agent prints the conductor URL of that
+``boot.json``.
 """
 
 from __future__ import annotations
