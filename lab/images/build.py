@@ -28,8 +28,9 @@ class Result:
     built: bool  # False: the cache already held this digest
 
 
-def repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+def default_agent_dir() -> Path:
+    """The repo's ``agent/`` package, next to ``lab/``."""
+    return Path(__file__).resolve().parents[2] / "agent"
 
 
 def builder_files() -> tuple[tuple[str, str], ...]:
@@ -40,7 +41,7 @@ def builder_files() -> tuple[tuple[str, str], ...]:
 
 def make_plan(name: str, *, agent_dir: Path | None = None) -> plan.Plan:
     if name == agent.NAME:
-        return agent.make_plan(agent_dir or repo_root() / "agent", builder_files())
+        return agent.make_plan(agent_dir or default_agent_dir(), builder_files())
     if name == testos.NAME:
         return testos.make_plan(builder_files())
     raise errors.LabError(f"no image named {name!r}", fix=f"one of {', '.join(NAMES)}")
@@ -50,12 +51,23 @@ def build(
     name: str, *, agent_dir: Path | None = None, force: bool = False, progress: Progress = print
 ) -> Result:
     started = time.monotonic()
+    agent_dir = agent_dir or default_agent_dir()
     chosen = make_plan(name, agent_dir=agent_dir)
     digest = chosen.digest()
-    final = cache.directory(name, digest)
-    if final.is_dir() and not force:
-        progress(f"✓ {name} image is up to date ({final})")
-        return Result(final, digest, built=False)
+    with cache.locked(name):
+        final = cache.directory(name, digest)
+        if final.is_dir() and not force:
+            progress(f"✓ {name} image is up to date ({final})")
+            return Result(final, digest, built=False)
+        final = _assemble(name, chosen, agent_dir, progress)
+    sizes = ", ".join(
+        f"{path.name} {path.stat().st_size / 2**20:.1f} MiB" for path in sorted(final.iterdir())
+    )
+    progress(f"✓ {name} image built in {time.monotonic() - started:.0f}s: {sizes}")
+    return Result(final, digest, built=True)
+
+
+def _assemble(name: str, chosen: plan.Plan, agent_dir: Path, progress: Progress) -> Path:
     found = debs.fetch(chosen.packages, progress=progress)
     work = cache.scratch(name)
     try:
@@ -66,15 +78,10 @@ def build(
             debs.extract(deb, tree)
         progress(f"• Assembling the {name} image")
         if name == agent.NAME:
-            agent.assemble(tree, agent_dir or repo_root() / "agent", out)
+            agent.assemble(tree, agent_dir, out)
         else:
             testos.assemble(tree, out)
         shutil.rmtree(tree)
-        final = cache.publish(name, digest, out)
+        return cache.publish(name, chosen.digest(), out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    sizes = ", ".join(
-        f"{path.name} {path.stat().st_size / 2**20:.1f} MiB" for path in sorted(final.iterdir())
-    )
-    progress(f"✓ {name} image built in {time.monotonic() - started:.0f}s: {sizes}")
-    return Result(final, digest, built=True)

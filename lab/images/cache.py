@@ -1,14 +1,18 @@
 """Where built images live: ``~/.cache/metallab/images/<name>-<digest>/``, never in the repo.
 
 A build writes into a scratch directory and renames it into place only when complete, so a
-directory named by a digest is always a finished build (the no-op check); ``current`` is the
-newest build of a name, which is what the lab serves. Older builds of the same name are
-removed. Called by ``lab.images.build`` and ``lab.up``.
+directory named by a digest is always a finished build (the no-op check), one build of a name
+at a time (``locked``); ``current`` is the newest build of a name, which is what the lab
+serves. Older builds of the same name are removed. Called by ``lab.images.build`` and
+``lab.up``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from lab import errors, paths
@@ -20,6 +24,15 @@ def root() -> Path:
 
 def directory(name: str, digest: str) -> Path:
     return root() / f"{name}-{digest}"
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[None]:
+    """One build of ``name`` at a time (two labs coming up at once share the cache)."""
+    root().mkdir(parents=True, exist_ok=True)
+    with (root() / f".{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def scratch(name: str) -> Path:
