@@ -21,7 +21,7 @@ from pathlib import Path
 import libvirt
 import requests
 
-from lab import ports, process
+from hostkit import ports, process
 from lab.hardware import layout as hw_layout
 from lab.hardware import libvirtd, netns, pool
 from vbmc import layout, spec, supervisor, tls

@@ -27,7 +27,8 @@ from kubernetes import client
 
 from controller.api import crds, types
 from controller.bmc import access, credentials, ipmi, redfish
-from lab import kube, paths, ports
+from hostkit import ports
+from lab import kube, paths
 from lab.mgmt import cluster
 from lab.mgmt import crds as lab_crds
 from tests.integration.controller import ipmi_bmc

@@ -24,7 +24,8 @@ import sushy
 import urllib3
 import yaml
 
-from lab import paths, ports, runner
+from hostkit import ports, runner
+from lab import paths
 from lab import up as lifecycle
 from lab.config import model
 from lab.hardware import bmcs, layout, libvirtd, netns

@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lab import paths, supervisor
+from hostkit import supervisor
+from lab import paths
 from lab.mgmt import binaries, embedded
 
 RUNS = 5

@@ -26,7 +26,8 @@ def add_arguments(
         "--provisioner",
         choices=app.PROVISIONERS,
         default=DEFAULTS.provisioner,
-        help="fixture: in-memory hosts, no hardware; direct: talk to the real BMCs",
+        help="direct (default): talk to the hosts' real BMCs; fixture: in-memory hosts, no "
+        "hardware (tests and demos)",
     )
     parser.add_argument(
         "--namespace",
@@ -66,6 +67,13 @@ def add_arguments(
         default=DEFAULTS.timing.soft_power_off,
         help="seconds before an ignored soft power off becomes a hard one",
     )
+    parser.add_argument(
+        "--power-change-timeout",
+        type=float,
+        default=DEFAULTS.timing.power_change,
+        help="seconds a host may take to follow a power command its BMC accepted; "
+        "then a power management error",
+    )
 
 
 def build_options(args: argparse.Namespace) -> app.Options:
@@ -79,7 +87,11 @@ def build_options(args: argparse.Namespace) -> app.Options:
         workers=args.workers,
         bmc_timeout=args.bmc_timeout,
         bmc_ca_file=args.bmc_ca_file,
-        timing=dataclasses.replace(DEFAULTS.timing, soft_power_off=args.soft_power_off_timeout),
+        timing=dataclasses.replace(
+            DEFAULTS.timing,
+            soft_power_off=args.soft_power_off_timeout,
+            power_change=args.power_change_timeout,
+        ),
     )
 
 

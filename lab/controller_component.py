@@ -1,13 +1,13 @@
 """The controller as a supervised lab component, for ``metallab up`` and ``metallab down``.
 
-``start`` writes a plan for ``lab.supervisor`` (which restarts a component if it crashes and
-logs each restart) and spawns the supervisor detached; ``stop`` stops it by its PID file. The
-controller itself is the ordinary ``python -m controller run`` against the lab's kubeconfig,
-watching every namespace, with metrics on 127.0.0.1. With ``Boot`` settings the plan first
-runs the lab's image server, and the controller gets everything its deploy-agent conductor
-needs as flags — listen address and ports, the URLs agents and firmware use, the agent
-ramdisk's URLs, its TLS certificate from the lab CA — plus the lab CA for the Redfish BMCs:
-the controller never assumes it runs on the lab machine. Called by ``lab.up``.
+``start`` launches ``hostkit.supervisor`` detached (it restarts a component if it crashes and
+logs each restart); ``stop`` stops it by its PID file. The controller itself is the ordinary
+``python -m controller run`` against the lab's kubeconfig, watching every namespace, with
+metrics on 127.0.0.1. With ``Boot`` settings the plan first runs the lab's image server, and
+the controller gets everything its deploy-agent conductor needs as flags — listen address and
+ports, the URLs agents and firmware use, the agent ramdisk's URLs, its TLS certificate from
+the lab CA — plus the lab CA for the Redfish BMCs: the controller never assumes it runs on the
+lab machine. Called by ``lab.up``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import datetime
 import sys
 from pathlib import Path
 
-from lab import pki, ports, process, supervisor
+from hostkit import pki, ports, process, supervisor
 from lab.images import agent, serving
 
 METRICS_PORT = 9640
@@ -139,10 +139,9 @@ def start(
     components = [controller]
     if boot is not None:
         components.insert(0, serving.component(state, boot.endpoints))
-    plan_path = root / "plan.json"
-    supervisor.Plan(components, str(root)).save(plan_path)
-    process.spawn(
-        [sys.executable, "-m", "lab.supervisor", str(plan_path)],
+    supervisor.launch(
+        supervisor.Plan(components, str(root)),
+        plan_path=root / "plan.json",
         log_path=root / "supervisor.log",
         pid_path=_pid_path(state),
     )

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from lab import errors, files, kube
+from hostkit import errors, files
+from lab import kube
 from lab.config import model
 from lab.hardware import bmcs, layout
 

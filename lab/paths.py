@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 
 DEFAULT_LAB = "metallab"
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}$")

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import libvirt
 
-from lab import errors, inventory, paths
-from lab import pki as lab_pki
+import controller.api
+from hostkit import errors
+from hostkit import pki as lab_pki
+from lab import controller_component, inventory, paths
 from lab.config import load, model
 from lab.hardware import (
     accel,
@@ -36,7 +38,10 @@ from lab.hardware import (
     preflight,
     teardown,
 )
-from lab.images import serving
+from lab.images import build, serving
+from lab.mgmt import cluster, crds, embedded
+from lab.mgmt import pki as mgmt_pki
+from vbmc import spec, supervisor
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +147,6 @@ def _hosts(ctx: Context) -> None:
 
 
 def _bmcs(ctx: Context) -> None:
-    from vbmc import spec, supervisor
-
     uri = layout.libvirt_uri(ctx.state)
     specs = [
         spec.BmcSpec(
@@ -165,14 +168,11 @@ def _bmcs(ctx: Context) -> None:
 def lab_ca(state: Path) -> lab_pki.Pair:
     """The lab's CA, the one the embedded management cluster's certificates come from: made
     here when the cluster has not made it (``--hardware-only``), at the path the cluster uses."""
-    from lab.mgmt import embedded
-    from lab.mgmt import pki as mgmt_pki
-
     directory = embedded.Layout(state).pki
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    # Same common name as lab.mgmt.pki gives it; whichever of the two runs first makes the CA.
-    return lab_pki.ensure_ca(mgmt_pki.layout(directory).ca, common_name="metallab-ca")
+    # Same path and name as lab.mgmt.pki gives it; whichever of the two runs first makes it.
+    return lab_pki.ensure_ca(mgmt_pki.layout(directory).ca)
 
 
 def _inventory(ctx: Context) -> None:
@@ -183,39 +183,30 @@ def _inventory(ctx: Context) -> None:
 
 
 def _cluster(ctx: Context) -> None:
-    from lab.mgmt import cluster
-
     record = cluster.up(ctx.state, cluster.UpOptions())
     ctx.kubeconfig = Path(record.kubeconfig)
 
 
 def _crds(ctx: Context) -> None:
-    import controller.api
-    from lab.mgmt import crds
-
     assert ctx.kubeconfig is not None
     directory = Path(controller.api.__file__).parent / "crds"
     crds.install(ctx.kubeconfig, crds.load(sorted(directory.glob("*.yaml"))))
 
 
 def _images(ctx: Context) -> None:
-    from lab.images import build
-
     for name in build.NAMES:
         build.build(name, progress=log.info)
     serving.publish(ctx.state, ctx.endpoints, list(build.NAMES))
 
 
 def _controller(ctx: Context) -> None:
-    from lab import controller_component
-
     assert ctx.kubeconfig is not None
     boot = controller_component.Boot(ctx.endpoints, lab_ca(ctx.state))
     controller_component.start(ctx.state, ctx.kubeconfig, provisioner="direct", boot=boot)
 
 
 def actions(options: Options) -> list[Action]:
-    cluster = [
+    management = [
         Action("Starting the management cluster", _cluster),
         Action("Installing the Metal3 CRDs", _crds),
     ]
@@ -240,7 +231,7 @@ def actions(options: Options) -> list[Action]:
     last = [Action("Writing the inventory", _inventory)]
     if options.hardware_only:
         return first + hardware + last
-    return first + cluster + hardware + boot + last
+    return first + management + hardware + boot + last
 
 
 def up(options: Options, *, progress: Progress = print) -> model.Lab:
@@ -324,18 +315,12 @@ def down(name: str, *, progress: Progress = print) -> None:
 
 
 def _stop_controller(state: Path) -> None:
-    from lab import controller_component
-
     controller_component.stop(state)
 
 
 def _stop_bmcs(state: Path) -> None:
-    from vbmc import supervisor
-
     supervisor.stop_all(state)
 
 
 def _stop_cluster(state: Path) -> None:
-    from lab.mgmt import cluster
-
     cluster.down(state, wipe=True)

@@ -6,7 +6,7 @@ that cannot work (a port clash, an unknown host, a bad fault spec); the message 
 
 from __future__ import annotations
 
-from lab import errors
+from hostkit import errors
 
 
 class VbmcError(errors.LabError):

@@ -17,7 +17,7 @@ import math
 import os
 from pathlib import Path
 
-from lab import files
+from hostkit import files
 from vbmc import errors, layout
 
 

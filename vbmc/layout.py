@@ -2,7 +2,7 @@
 
 One function per file so the supervisor, the BMC processes, the fault API and the CLI agree on
 paths without passing them around. Everything lives under ``<state_dir>/bmc``; files holding
-passwords are written with mode 0600 by ``lab.files.write_private``.
+passwords are written with mode 0600 by ``hostkit.files.write_private``.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 ``metallab up`` calls ``reconcile(state_dir, desired, ca=…)``: it records the desired set, starts
 missing BMCs, stops removed ones, restarts those whose settings changed, waits until each listens,
 and makes sure the supervisor daemon (``python -m vbmc.supervisor STATE_DIR``) runs. The daemon
-repeats the same pass every second, so a crashed BMC comes back without a user command (with
-capped backoff, each restart logged). ``metallab down`` calls ``stop_all``. Every process is
-tracked by PID file through ``lab.process``; passwords travel in 0600 files, never in argv or logs.
+repeats the same pass every second, so a crashed BMC comes back without a user command (under
+``POLICY``, the ``hostkit.restart`` policy every supervisor uses; each exit and restart
+logged). ``metallab down`` calls ``stop_all``. Every process is tracked by PID file through
+``hostkit.process``; passwords travel in 0600 files, never in argv or logs.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ from typing import Any
 
 import libvirt
 
-from lab import files, process
+from hostkit import files, logtail, process, restart
 from vbmc import errors, faults, layout, logs, spec, tls, units
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 LOCK_TIMEOUT = 60.0
-MAX_BACKOFF = 30.0
-_HEALTHY_AFTER = 30.0
+# 0.5 s doubling to 30 s, forgiven after 30 s up; a BMC is never left down.
+POLICY = restart.Policy(first_delay=0.5, max_delay=30.0, healthy_after=30.0)
 _PREFIXES = ("ipmi-", "redfish-")
 
 
@@ -62,27 +63,6 @@ class Desired:
             uuids=dict(data["uuids"]),
             ca=None if ca is None else tls.KeyPair(Path(ca["cert"]), Path(ca["key"])),
         )
-
-
-@dataclasses.dataclass
-class _Backoff:
-    """Crash restarts per unit: the daemon waits 0.5 s, 1 s, 2 s … up to MAX_BACKOFF."""
-
-    failures: dict[str, int] = dataclasses.field(default_factory=dict)
-    not_before: dict[str, float] = dataclasses.field(default_factory=dict)
-
-    def may_start(self, name: str) -> bool:
-        return time.monotonic() >= self.not_before.get(name, 0.0)
-
-    def crashed(self, name: str) -> int:
-        count = self.failures.get(name, 0) + 1
-        self.failures[name] = count
-        self.not_before[name] = time.monotonic() + min(MAX_BACKOFF, 0.5 * 2 ** (count - 1))
-        return count
-
-    def healthy(self, name: str) -> None:
-        self.failures.pop(name, None)
-        self.not_before.pop(name, None)
 
 
 @contextlib.contextmanager
@@ -151,13 +131,11 @@ def reconcile(
     units.validate(desired)
     has_redfish = any(s.kind is spec.BmcKind.REDFISH for s in desired)
     if has_redfish and ca is None:
-        ca_dir = layout.tls(state_dir) / "ca"
-        existing = tls.KeyPair(ca_dir / "ca.crt", ca_dir / "ca.key")
-        ca = existing if existing.cert.exists() else tls.create_ca(ca_dir)
+        ca = tls.create_ca(layout.tls(state_dir) / "ca")
     wanted = Desired(tuple(desired), _domain_uuids(desired), ca)
     files.write_private(layout.desired(state_dir), wanted.to_json())
     with _locked(state_dir):
-        started = _pass(state_dir, wanted, backoff=None)
+        started = _pass(state_dir, wanted, tracker=None)
     _ensure_daemon(state_dir)
     _wait_ready(state_dir, started, timeout=ready_timeout)
     return status(state_dir)
@@ -216,8 +194,12 @@ def _stop_unit(directory: Path) -> None:
         (directory / name).unlink(missing_ok=True)
 
 
-def _pass(state_dir: Path, wanted: Desired, *, backoff: _Backoff | None) -> list[units.Unit]:
-    """One reconcile pass; returns the units it (re)started. Caller holds the lock."""
+def _pass(state_dir: Path, wanted: Desired, *, tracker: restart.Tracker | None) -> list[units.Unit]:
+    """One reconcile pass; returns the units it (re)started. Caller holds the lock.
+
+    The daemon passes its ``tracker``, so a crashed BMC is restarted under ``POLICY``; the
+    CLI's pass (no tracker) restarts it at once.
+    """
     server_cert = None
     if any(s.kind is spec.BmcKind.REDFISH for s in wanted.specs) and wanted.ca is not None:
         server_cert = tls.server_cert(wanted.ca, layout.tls(state_dir))
@@ -233,29 +215,31 @@ def _pass(state_dir: Path, wanted: Desired, *, backoff: _Backoff | None) -> list
         fingerprint_path = directory / "fingerprint"
         current = fingerprint_path.read_text() if fingerprint_path.exists() else None
         if pid is not None and current == unit.fingerprint:
-            if backoff is not None and _up_for(directory) > _HEALTHY_AFTER:
-                backoff.healthy(name)
+            if tracker is not None:
+                if tracker.record(name).pid != pid:  # started by the CLI's pass
+                    tracker.started(name, pid)
+                tracker.running(name)
             continue
         if pid is not None:
             log.info("restarting BMC %s: its settings changed", name)
             process.stop(pid_path)
         elif current is not None and pid_path.exists():
-            if backoff is not None and not backoff.may_start(name):
-                continue
-            count = backoff.crashed(name) if backoff is not None else 0
-            log.warning(
-                "BMC %s (hosts %s) is not running; restarting it (restart %d). Last log: %s",
-                name,
-                ",".join(unit.hosts),
-                count,
-                _tail(directory / "log"),
-            )
-        _start_unit(state_dir, unit)
+            last_log = logtail.tail(directory / "log")
+            if tracker is None:
+                log.warning("BMC %s is not running; restarting it. Last log: %s", name, last_log)
+            else:
+                if tracker.record(name).state is not restart.State.RESTARTING:
+                    tracker.exited(name, last_log=last_log)
+                if not tracker.due(name):
+                    continue
+        new_pid = _start_unit(state_dir, unit)
+        if tracker is not None:
+            tracker.started(name, new_pid)
         started.append(unit)
     return started
 
 
-def _start_unit(state_dir: Path, unit: units.Unit) -> None:
+def _start_unit(state_dir: Path, unit: units.Unit) -> int:
     directory = unit.directory(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ready").unlink(missing_ok=True)
@@ -269,6 +253,7 @@ def _start_unit(state_dir: Path, unit: units.Unit) -> None:
     )
     (directory / "fingerprint").write_text(unit.fingerprint)
     log.info("started BMC %s for %s (pid %d)", unit.name, ", ".join(unit.hosts), pid)
+    return pid
 
 
 def _child_env() -> dict[str, str]:
@@ -276,21 +261,6 @@ def _child_env() -> dict[str, str]:
     source_root = str(Path(__file__).resolve().parent.parent)
     path = [source_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(path))}
-
-
-def _up_for(directory: Path) -> float:
-    try:
-        return time.time() - (directory / "ready").stat().st_mtime
-    except FileNotFoundError:
-        return 0.0
-
-
-def _tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except FileNotFoundError:
-        return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
 
 
 def _wait_ready(state_dir: Path, started: Sequence[units.Unit], *, timeout: float) -> None:
@@ -306,8 +276,9 @@ def _wait_ready(state_dir: Path, started: Sequence[units.Unit], *, timeout: floa
             continue
         if pid is None or time.monotonic() > deadline:
             why = "exited" if pid is None else f"did not listen within {timeout:g}s"
+            last_log = logtail.tail(directory / "log")
             raise errors.VbmcError(
-                f"BMC {unit.name} for {', '.join(unit.hosts)} {why}: {_tail(directory / 'log')}",
+                f"BMC {unit.name} for {', '.join(unit.hosts)} {why}: {last_log}",
                 fix=f"read {directory / 'log'}; a taken port needs another port in the lab file",
             )
         time.sleep(0.05)
@@ -340,7 +311,7 @@ def main(argv: list[str]) -> int:
     """The daemon: reconcile every POLL_SECONDS until the desired set is gone."""
     state_dir = Path(argv[1])
     signal.signal(signal.SIGTERM, _exit)
-    backoff = _Backoff()
+    tracker = restart.Tracker(POLICY)
     secrets: frozenset[str] = frozenset()
     logs.setup(secrets)
     log.info("BMC supervisor for %s running", state_dir)
@@ -356,7 +327,7 @@ def main(argv: list[str]) -> int:
             logs.setup(secrets)
         try:
             with _locked(state_dir):
-                _pass(state_dir, wanted, backoff=backoff)
+                _pass(state_dir, wanted, tracker=tracker)
         except errors.VbmcError as err:
             log.error("%s", err)
         time.sleep(POLL_SECONDS)

@@ -3,7 +3,7 @@
 The supervisor calls ``server_cert`` before starting a Redfish emulator, handing it the lab CA's
 certificate and key (``metallab up`` owns the CA); the certificate names 127.0.0.1 and localhost,
 the only addresses the emulator listens on. ``create_ca`` makes a CA for tests and for callers
-that have none. The mechanics live in ``lab.pki``; this module names the files and turns its
+that have none. The mechanics live in ``hostkit.pki``; this module names the files and turns its
 errors into ``VbmcError``.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from lab import errors as lab_errors
-from lab import pki
+from hostkit import errors as lab_errors
+from hostkit import pki
 from vbmc import errors
 
 _VALIDITY = datetime.timedelta(days=365)
@@ -21,11 +21,9 @@ _VALIDITY = datetime.timedelta(days=365)
 KeyPair = pki.Pair
 
 
-def create_ca(directory: Path, *, common_name: str = "metallab CA") -> KeyPair:
+def create_ca(directory: Path) -> KeyPair:
     """A self-signed CA in ``directory`` (ca.crt, ca.key), kept if it already exists."""
-    return pki.ensure_ca(
-        KeyPair(directory / "ca.crt", directory / "ca.key"), common_name=common_name
-    )
+    return pki.ensure_ca(pki.ca_in(directory))
 
 
 def server_cert(ca: KeyPair, directory: Path) -> KeyPair:

@@ -1,6 +1,8 @@
-"""The Metal3 API as metallab serves it: CRD schemas, enums and typed views of the objects.
+"""The Metal3 API as metallab serves it, declared once in typed Python.
 
-Everything else in the controller reads hosts through ``api.host`` and speaks the enums in
-``api.types``; the CRD YAML under ``api/crds/`` is generated from ``api.schema`` by
-``python -m controller.api.generate``.
+``declare`` is the mechanism (fields with JSON paths, docs and constraints); ``host``,
+``hardware``, ``settings``, ``hardwaredata`` and the enums of ``types`` are the declarations;
+``openapi`` derives the schema and ``crds`` the CRDs (written to ``api/crds/`` by
+``python -m controller.api.generate``); ``codec`` derives the JSON mapping. Everything else
+in the controller reads hosts through ``api.host`` and never sees raw JSON.
 """

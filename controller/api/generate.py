@@ -1,7 +1,7 @@
 """``python -m controller.api.generate [--check]``: write (or verify) ``api/crds/*.yaml``.
 
-Called by ``make generate``; the unit test ``test_crds_are_fresh`` runs the same comparison so
-a schema change without regenerated YAML fails CI.
+Called by ``make generate``; the unit test ``test_crd_yaml_is_fresh`` runs the same comparison so
+a declaration change without regenerated YAML fails CI.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ OUT_DIR = Path(__file__).parent / "crds"
 
 
 def stale_files(out_dir: Path = OUT_DIR) -> list[Path]:
-    """Files under ``out_dir`` whose content differs from what the schema generates."""
+    """Files under ``out_dir`` that differ from what the declarations generate, are missing,
+    or are left over from a CRD no longer declared."""
     stale = []
+    wanted = set()
     for crd in crds.all_crds():
         path = out_dir / crds.file_name(crd)
+        wanted.add(path)
         if not path.exists() or path.read_text() != crds.render(crd):
             stale.append(path)
-    return stale
+    return stale + sorted(set(out_dir.glob("*.yaml")) - wanted)
 
 
 def write(out_dir: Path = OUT_DIR) -> list[Path]:
@@ -46,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     for path in write():
         print(path)
+    for path in stale_files():
+        path.unlink()  # a CRD no longer declared
+        print(f"removed {path}")
     return 0
 
 

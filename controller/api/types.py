@@ -1,7 +1,8 @@
 """The Metal3 vocabulary: provisioning states, operational statuses, error types, annotations.
 
 Values are exactly the strings BMO writes, so hosts move between metallab and BMO unchanged.
-Used by the schema (enums), the state machine and the operator.
+The declared API types (``api.host``, ``api.hardware``, ``api.settings``) use these enums, so
+the CRD schema lists their values; the state machine and the operator speak them too.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class ProvisioningState(enum.StrEnum):
     EXTERNALLY_PROVISIONED = "externally provisioned"
     POWERING_OFF_BEFORE_DELETE = "powering off before delete"
     DELETING = "deleting"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ProvisioningState | None:
+        return LEGACY_STATES.get(str(value))
 
 
 # The states in which the host runs an image: deployed by us, or put there outside Metal3.
@@ -76,6 +81,47 @@ class BootMode(enum.StrEnum):
 class CleaningMode(enum.StrEnum):
     METADATA = "metadata"
     DISABLED = "disabled"
+
+
+class InspectionMode(enum.StrEnum):
+    DISABLED = "disabled"
+    AGENT = "agent"
+
+
+class ChecksumType(enum.StrEnum):
+    MD5 = "md5"
+    SHA256 = "sha256"
+    SHA512 = "sha512"
+    AUTO = "auto"
+
+
+class ImageFormat(enum.StrEnum):
+    RAW = "raw"
+    QCOW2 = "qcow2"
+    VDI = "vdi"
+    VMDK = "vmdk"
+    LIVE_ISO = "live-iso"
+
+
+class RaidLevel(enum.StrEnum):
+    RAID0 = "0"
+    RAID1 = "1"
+    RAID2 = "2"
+    RAID5 = "5"
+    RAID6 = "6"
+    RAID10 = "1+0"
+    RAID50 = "5+0"
+    RAID60 = "6+0"
+
+
+# Software RAID (mdadm, built by the deploy ramdisk) offers only these (BMO's enum).
+SOFTWARE_RAID_LEVELS = [RaidLevel.RAID0.value, RaidLevel.RAID1.value, RaidLevel.RAID10.value]
+
+
+class DiskType(enum.StrEnum):
+    HDD = "HDD"
+    SSD = "SSD"
+    NVME = "NVME"
 
 
 class RebootMode(enum.StrEnum):

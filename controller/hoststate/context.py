@@ -21,6 +21,7 @@ class Timing:
     detached_poll: float = 600.0
     delayed_poll: float = 30.0  # fallback; a freed slot wakes parked hosts at once
     soft_power_off: float = base.SOFT_POWER_OFF_TIMEOUT
+    power_change: float = base.POWER_CHANGE_TIMEOUT  # then a power management error
 
 
 @dataclasses.dataclass(frozen=True)

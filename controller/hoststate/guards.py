@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from controller.api import host as api_host
 from controller.api import types
-from controller.hoststate import capacity, outcomes
+from controller.hoststate import capacity, change, outcomes
 from controller.hoststate import context as ctx_mod
 from controller.provisioner import base
 
@@ -88,10 +88,8 @@ async def hardware_details_annotation(ctx: ctx_mod.Context) -> GuardResult:
             clear_error=False,
         )
     try:
-        details = json.loads(raw)
-        if not isinstance(details, dict):
-            raise ValueError("not an object")
-    except ValueError as err:
+        details = api_host.parse_hardware(json.loads(raw))
+    except (ValueError, TypeError) as err:
         note = outcomes.Note("InvalidAnnotationValue", f"hardware details: {err}", True)
         return outcomes.Wait(
             after=0, changes=outcomes.Changes(remove_annotations=drop, notes=(note,))
@@ -100,7 +98,7 @@ async def hardware_details_annotation(ctx: ctx_mod.Context) -> GuardResult:
     return outcomes.Wait(
         after=0,
         changes=outcomes.Changes(
-            status={"hardware": details}, remove_annotations=drop, notes=(note,)
+            status=change.Status(hardware=details), remove_annotations=drop, notes=(note,)
         ),
         clear_error=False,
     )
@@ -146,7 +144,7 @@ async def provisioning_limit(ctx: ctx_mod.Context) -> GuardResult:
     if host.status.operational_status is types.OperationalStatus.DELAYED:
         if not ctx.capacity.try_acquire(host.key):
             return outcomes.Wait(after=ctx.timing.delayed_poll, clear_error=False)
-        return outcomes.Changes(status={"operational_status": types.OperationalStatus.OK})
+        return outcomes.Changes(status=change.Status(operational_status=types.OperationalStatus.OK))
     if host.status.state in capacity.SLOT_STATES:
         ctx.capacity.hold(host.key)
     return None
@@ -167,7 +165,8 @@ async def detached(ctx: ctx_mod.Context) -> GuardResult:
         return outcomes.Wait(
             after=ctx.timing.detached_poll,
             changes=outcomes.Changes(
-                status={"operational_status": types.OperationalStatus.DETACHED}, notes=(note,)
+                status=change.Status(operational_status=types.OperationalStatus.DETACHED),
+                notes=(note,),
             ),
             clear_error=False,
         )
@@ -180,7 +179,9 @@ async def detached(ctx: ctx_mod.Context) -> GuardResult:
         note = outcomes.Note("Attached", "detached annotation removed: managing the host again")
         return outcomes.Wait(
             after=0,
-            changes=outcomes.Changes(status={"operational_status": status}, notes=(note,)),
+            changes=outcomes.Changes(
+                status=change.Status(operational_status=status), notes=(note,)
+            ),
             clear_error=False,
         )
     return None
@@ -210,7 +211,7 @@ async def registration(ctx: ctx_mod.Context) -> GuardResult:
         version=ctx.credentials_version,
     )
     tried_changes = (
-        outcomes.Changes(status={"tried_credentials": tried})
+        outcomes.Changes(status=change.Status(tried_credentials=tried))
         if host.status.tried_credentials != tried
         else outcomes.NO_CHANGES
     )
@@ -226,11 +227,11 @@ async def registration(ctx: ctx_mod.Context) -> GuardResult:
         return outcomes.Wait(after=result.retry_after, changes=tried_changes)
     changes = tried_changes
     if result.provisioning_id and result.provisioning_id != host.status.provisioning_id:
-        changes += outcomes.Changes(status={"provisioning_id": result.provisioning_id})
+        changes += outcomes.Changes(status=change.Status(provisioning_id=result.provisioning_id))
     registration_errors = {types.ErrorType.REGISTRATION, types.ErrorType.PROVISIONED_REGISTRATION}
     if host.status.good_credentials != tried or host.status.error_type in registration_errors:
         note = outcomes.Note("BMCAccessValidated", "Verified access to BMC")
-        changes += outcomes.Changes(status={"good_credentials": tried}, notes=(note,))
+        changes += outcomes.Changes(status=change.Status(good_credentials=tried), notes=(note,))
         if host.status.error_type in registration_errors:
             changes += outcomes.ERROR_CLEARED
     return changes if changes != outcomes.NO_CHANGES else None

@@ -10,8 +10,8 @@ import re
 
 from controller.api import host as api_host
 from controller.api import types
+from controller.hoststate import change, guards, outcomes, power
 from controller.hoststate import context as ctx_mod
-from controller.hoststate import guards, outcomes, power
 from controller.provisioner import base
 
 State = types.ProvisioningState
@@ -33,7 +33,8 @@ async def none(ctx: ctx_mod.Context) -> outcomes.Outcome:
     return outcomes.Advance(
         State.UNMANAGED,
         changes=Changes(
-            status={"operational_status": types.OperationalStatus.DISCOVERED}, notes=(note,)
+            status=change.Status(operational_status=types.OperationalStatus.DISCOVERED),
+            notes=(note,),
         ),
     )
 
@@ -80,7 +81,7 @@ async def inspecting(ctx: ctx_mod.Context) -> outcomes.Outcome:
         return outcomes.Wait(after=result.retry_after, changes=Changes(remove_annotations=drop))
     return outcomes.Advance(
         State.PREPARING,
-        changes=Changes(status={"hardware": result.hardware}, remove_annotations=drop),
+        changes=Changes(status=change.Status(hardware=result.hardware), remove_annotations=drop),
     )
 
 
@@ -97,7 +98,8 @@ async def preparing(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if result.status is base.Status.BUSY:
         return outcomes.Wait(after=result.retry_after)
     return outcomes.Advance(
-        State.AVAILABLE, changes=Changes(status={"root_device_hints": host.spec.root_device_hints})
+        State.AVAILABLE,
+        changes=Changes(status=change.Status(root_device_hints=host.spec.root_device_hints)),
     )
 
 
@@ -178,14 +180,14 @@ async def provisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     return outcomes.Advance(
         State.PROVISIONED,
         changes=Changes(
-            status={
-                "image": image,
-                "custom_deploy": host.spec.custom_deploy,
-                "boot_mode": host.spec.boot_mode or types.BootMode.UEFI,
-                "powered_on": result.powered_on
+            status=change.Status(
+                image=image,
+                custom_deploy=host.spec.custom_deploy,
+                boot_mode=host.spec.boot_mode or types.BootMode.UEFI,
+                powered_on=result.powered_on
                 if result.powered_on is not None
                 else host.status.powered_on,
-            },
+            ),
             remove_annotations=power.reboot_annotations(host),
         ),
     )
@@ -222,7 +224,7 @@ async def deprovisioning(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if result.status is base.Status.BUSY:
         return outcomes.Wait(after=result.retry_after)
     cleared = Changes(
-        status={"image": None, "custom_deploy": "", "root_device_hints": None, "boot_mode": ""},
+        status=change.Status(image=None, custom_deploy="", root_device_hints=None, boot_mode=None),
         remove_annotations=power.reboot_annotations(host),
     )
     if host.deleting:
@@ -254,7 +256,9 @@ async def powering_off_before_delete(ctx: ctx_mod.Context) -> outcomes.Outcome:
     if ctx.provisioner is None:
         return outcomes.Advance(State.DELETING, changes=_skipping("power off", ctx))
     result = await ctx.provisioner.set_power(
-        base.PowerRequest(on=False, mode=types.RebootMode.HARD)
+        base.PowerRequest(
+            on=False, mode=types.RebootMode.HARD, change_timeout=ctx.timing.power_change
+        )
     )
     if result.status is base.Status.FAILED:
         if host.status.error_count > guards.GIVE_UP_AFTER:
@@ -262,7 +266,7 @@ async def powering_off_before_delete(ctx: ctx_mod.Context) -> outcomes.Outcome:
         return outcomes.Fail(types.ErrorType.POWER_MANAGEMENT, result.message)
     if result.status is base.Status.BUSY:
         return outcomes.Wait(after=result.retry_after)
-    return outcomes.Advance(State.DELETING, changes=Changes(status={"powered_on": False}))
+    return outcomes.Advance(State.DELETING, changes=Changes(status=change.Status(powered_on=False)))
 
 
 async def deleting(ctx: ctx_mod.Context) -> outcomes.Outcome:

@@ -58,7 +58,7 @@ async def reconcile(ctx: ctx_mod.Context) -> outcomes.Outcome:
 def _with_status(ctx: ctx_mod.Context, carried: outcomes.Changes) -> ctx_mod.Context:
     if not carried.status:
         return ctx
-    status = dataclasses.replace(ctx.host.status, **carried.status)
+    status = carried.status.applied_to(ctx.host.status)
     return dataclasses.replace(ctx, host=dataclasses.replace(ctx.host, status=status))
 
 

@@ -4,17 +4,16 @@
 next change of the object); ``Fail`` records an error and retries with backoff; ``Delayed``
 parks the host until a provisioning slot frees; ``Restore`` replaces the status from the
 status annotation; ``Released`` ends deletion by dropping the finalizer. ``Changes`` rides on
-each: status fields to set, annotations to remove, events to emit.
+each: a typed ``change.Status`` of fields to set, annotations to remove, events to emit.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
 
 from controller.api import host as api_host
 from controller.api import types
+from controller.hoststate import change
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,13 +27,13 @@ class Note:
 
 @dataclasses.dataclass(frozen=True)
 class Changes:
-    status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    status: change.Status = change.NONE
     remove_annotations: frozenset[str] = frozenset()
     notes: tuple[Note, ...] = ()
 
     def __add__(self, other: Changes) -> Changes:
         return Changes(
-            status={**self.status, **other.status},
+            status=self.status + other.status,
             remove_annotations=self.remove_annotations | other.remove_annotations,
             notes=self.notes + other.notes,
         )
@@ -43,11 +42,11 @@ class Changes:
 NO_CHANGES = Changes()
 # A retried error that now passes: the host is healthy again (errorCount is the caller's call).
 ERROR_CLEARED = Changes(
-    status={
-        "error_type": types.ErrorType.NONE,
-        "error_message": "",
-        "operational_status": types.OperationalStatus.OK,
-    }
+    status=change.Status(
+        error_type=types.ErrorType.NONE,
+        error_message="",
+        operational_status=types.OperationalStatus.OK,
+    )
 )
 
 

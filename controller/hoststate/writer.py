@@ -13,7 +13,7 @@ import random
 
 from controller.api import host as api_host
 from controller.api import types
-from controller.hoststate import backoff, outcomes
+from controller.hoststate import backoff, change, outcomes
 
 State = types.ProvisioningState
 OK = types.OperationalStatus.OK
@@ -28,6 +28,7 @@ class Write:
     notes: tuple[outcomes.Note, ...] = ()
     requeue_after: float | None = None
     transition: tuple[State, State] | None = None
+    outcome: str = ""  # the kind of outcome that decided it (advance, wait, fail, …)
 
 
 def camel(text: str) -> str:
@@ -114,6 +115,18 @@ def apply(
     policy: backoff.Policy,
     rng: random.Random | None = None,
 ) -> Write:
+    write = _write(host, outcome, now=now, policy=policy, rng=rng)
+    return dataclasses.replace(write, outcome=type(outcome).__name__.lower())
+
+
+def _write(
+    host: api_host.Host,
+    outcome: outcomes.Outcome,
+    *,
+    now: str,
+    policy: backoff.Policy,
+    rng: random.Random | None,
+) -> Write:
     old = host.status
     if isinstance(outcome, outcomes.Wait) and outcome.after is None and not outcome.changes.status:
         # Idle (e.g. paused): nothing is written, not even the finalizer.
@@ -134,7 +147,7 @@ def apply(
         )
 
     changes = outcome.changes
-    status = dataclasses.replace(old, **changes.status)
+    status = changes.status.applied_to(old)
     notes = list(changes.notes)
     transition = None
     requeue: float | None
@@ -145,7 +158,7 @@ def apply(
         )
         if outcome.reset_errors:
             status = dataclasses.replace(_error_cleared(status), error_count=0)
-            if "operational_status" not in changes.status and status.operational_status in {
+            if changes.status.operational_status is change.KEEP and status.operational_status in {
                 types.OperationalStatus.DELAYED,
                 types.OperationalStatus.DISCOVERED,
             }:

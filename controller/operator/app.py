@@ -2,7 +2,9 @@
 
 ``serve(options)`` logs in (kubeconfig file, else the pod's service account), opens the
 Kubernetes client, starts the reconciler's workers and runs kopf standalone with two watches —
-BareMetalHosts and Secrets — whose events feed the reconciler. ``run`` is the blocking form
+BareMetalHosts, and the Secrets labelled ``environment.metal3.io: baremetal`` (the ones hosts
+use: a label selector, so the API server sends no other Secret) — whose events feed the
+reconciler. ``run`` is the blocking form
 used by ``python -m controller run`` and ``metallab controller run``; tests call ``serve``
 in a thread with a ``stop_flag`` and a ``backend`` of their own.
 """
@@ -24,16 +26,16 @@ import yaml
 from controller.api import types
 from controller.hoststate import backoff, capacity
 from controller.hoststate import context as ctx_mod
-from controller.operator import kube, logs, metrics, reconciler
+from controller.operator import cache, kube, logs, metrics, reconcile, reconciler
 from controller.provisioner import base, direct, fixture
 
 log = logging.getLogger("metallab.controller")
-PROVISIONERS = ("fixture", "direct")
+PROVISIONERS = ("direct", "fixture")
 
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    provisioner: str = "fixture"
+    provisioner: str = "direct"  # the real BMCs; fixture (no hardware) is asked for by name
     namespaces: tuple[str, ...] = ()  # empty: every namespace
     kubeconfig: Path | None = None
     metrics_port: int | None = 9640  # None: no metrics endpoint
@@ -110,6 +112,10 @@ def build_backend(options: Options, recorder: direct.Recorder) -> base.Factory:
 def _settings() -> kopf.OperatorSettings:
     settings = kopf.OperatorSettings()
     settings.posting.enabled = False  # the reconciler posts its own, meaningful Events
+    # Only the Secrets hosts use (labelled as BMO labels them), selected by the API server.
+    settings.watching.label_selectors["v1", "secrets"] = (
+        f"{cache.SECRET_LABEL}={cache.SECRET_LABEL_VALUE}"
+    )
     settings.watching.server_timeout = 300
     settings.networking.request_timeout = 60
     return settings
@@ -141,17 +147,16 @@ async def serve(
     ready_flag: threading.Event | asyncio.Event | None = None,
 ) -> None:
     info = login(options)
-    slots = capacity.Capacity(options.provisioning_limit)
     recorder = metrics.Metrics()
+    env = reconcile.Env(
+        backend=backend or build_backend(options, recorder.observe_bmc),
+        slots=capacity.Capacity(options.provisioning_limit),
+        timing=options.timing,
+        policy=options.policy,
+    )
     async with kube.Kube(info) as client:
         worker = reconciler.Reconciler(
-            client=client,
-            backend=backend or build_backend(options, recorder.observe_bmc),
-            slots=slots,
-            timing=options.timing,
-            policy=options.policy,
-            recorder=recorder,
-            workers=options.workers,
+            client=client, env=env, recorder=recorder, workers=options.workers
         )
         server = None
         if options.metrics_port is not None:
@@ -160,7 +165,7 @@ async def serve(
         log.info(
             "controller starting",
             extra={
-                "provisioner": worker.backend.name,
+                "provisioner": env.backend.name,
                 "namespaces": list(namespaces) or "all",
                 "limit": options.provisioning_limit,
             },

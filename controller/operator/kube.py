@@ -17,7 +17,8 @@ from typing import Any
 import aiohttp
 import kopf
 
-from controller.api import types
+from controller.api import hardware as api_hardware
+from controller.api import hardwaredata, types
 
 Json = dict[str, Any]
 HOSTS = f"/apis/{types.GROUP}/{types.VERSION}/namespaces/{{ns}}/baremetalhosts/{{name}}"
@@ -87,6 +88,11 @@ class Kube:
         except NotFound:
             return None
 
+    async def label_secret(self, namespace: str, name: str, label: str, value: str) -> Json:
+        patch = {"metadata": {"labels": {label: value}}}
+        path = f"/api/v1/namespaces/{namespace}/secrets/{name}"
+        return await self.request("PATCH", path, body=patch, merge=True)
+
     async def patch_host(
         self, namespace: str, name: str, patch: Mapping[str, Any], *, status: bool
     ) -> Json:
@@ -97,18 +103,23 @@ class Kube:
         await self.request("POST", f"/api/v1/namespaces/{namespace}/events", body=event)
 
     async def put_hardware_data(
-        self, namespace: str, name: str, owner: Mapping[str, Any], hardware: Any
+        self,
+        namespace: str,
+        name: str,
+        owner: Mapping[str, Any],
+        hardware: api_hardware.HardwareDetails,
     ) -> None:
+        spec = hardwaredata.spec_json(hardware)
         body = {
             "apiVersion": types.API_VERSION,
             "kind": "HardwareData",
             "metadata": {"name": name, "namespace": namespace, "ownerReferences": [owner]},
-            "spec": {"hardware": hardware},
+            "spec": spec,
         }
         try:
             await self.request("POST", HARDWARE.format(ns=namespace), body=body)
         except Conflict:
-            patch = {"spec": {"hardware": hardware}}
+            patch = {"spec": spec}
             await self.request(
                 "PATCH", HARDWARE.format(ns=namespace) + f"/{name}", body=patch, merge=True
             )

@@ -57,11 +57,28 @@ def scrub_json(value: Any) -> Any:
     return value
 
 
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a call passed with ``extra=`` (the host, the states, …)."""
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+
+
+def _text_value(value: Any) -> str:
+    plain = isinstance(value, str) and value and not any(c.isspace() or c in '"=' for c in value)
+    return str(value) if plain else json.dumps(value, default=str)
+
+
 class TextFormatter(logging.Formatter):
-    """Plain lines, masked after formatting so a traceback cannot carry a password out."""
+    """Plain lines: the message, then every extra field as ``key=value`` (``host=ns/name
+    from=registering to=inspecting``), masked after formatting so a traceback cannot carry
+    a password out."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{k}={_text_value(v)}" for k, v in _extras(record).items())
+        line = super().formatMessage(record)
+        return f"{line} {fields}" if fields else line
 
     def format(self, record: logging.LogRecord) -> str:
         return scrub(super().format(record))
@@ -75,7 +92,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        entry.update(_extras(record))
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return scrub(json.dumps(entry, default=str))

@@ -1,67 +1,29 @@
-"""The work queue between kopf's watches and the state machine.
+"""The operator's loop: kopf's events in, ``reconcile.reconcile_once`` per host, writes out.
 
-kopf hands every host and Secret event to ``observe_host`` / ``observe_secret``; the latest
-object of each host is kept and its key queued. Workers take keys one at a time per host
-(never two reconciles of one host at once), build a ``hoststate.context.Context`` — the BMC
-address parsed, credentials read from the Secret cache, a provisioner from the backend —
-run ``machine.reconcile``, and execute the ``writer.Write`` through ``kube``: finalizer and
-annotations, status, Events, the HardwareData object. Requeues are timers; a Secret change
-wakes the hosts that use it, a freed provisioning slot wakes a parked host.
+kopf hands every host and (labelled) Secret event to ``observe_host`` / ``observe_secret``;
+the ``cache.Cache`` keeps what they say and names the hosts to wake, which go on the
+``workqueue.WorkQueue``. Workers take one host at a time (never two reconciles of one host at
+once), run ``reconcile_once`` and execute its ``writer.Write`` through ``kube``: finalizer and
+annotations, status, HardwareData, Events (``events.Poster``). Requeues are timers; a Secret
+change wakes the hosts that use it, a freed provisioning slot wakes a parked host, a host
+created, changed or deleted wakes the hosts claiming the same machine. A deleted host's
+bookkeeping — cache, timer, slot, crash count, state clock, backend memory — goes with it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from controller.api import host as api_host
 from controller.api import types
-from controller.bmc import access, credentials
-from controller.bmc import errors as bmc_errors
-from controller.hoststate import backoff, capacity, machine, writer
-from controller.hoststate import context as ctx_mod
-from controller.operator import kube, logs, metrics
-from controller.provisioner import base
+from controller.hoststate import backoff, writer
+from controller.operator import cache, events, kube, logs, metrics, reconcile, workqueue
 
 log = logging.getLogger("metallab.controller")
-State = types.ProvisioningState
-NO_ACCESS_STATES = frozenset({State.NONE, State.UNMANAGED})
-EVENT_POSTERS = 2
-EVENT_BACKLOG = 10_000
-
-
-def _key(body: Mapping[str, Any]) -> str:
-    meta = body.get("metadata") or {}
-    return f"{meta.get('namespace')}/{meta.get('name')}"
-
-
-def _meta_changed(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
-    """Whether ``new`` differs from ``old`` in what a reconcile acts on.
-
-    Like BMO's update predicate: a change of status alone (most often our own write) does not
-    need a reconcile; spec (generation), annotations, finalizers and deletion do.
-    """
-    if old is None:
-        return True
-    a, b = old.get("metadata") or {}, new.get("metadata") or {}
-    return any(
-        a.get(field) != b.get(field)
-        for field in ("generation", "annotations", "finalizers", "deletionTimestamp", "uid")
-    )
-
-
-def _newer(candidate: Mapping[str, Any], current: Mapping[str, Any] | None) -> bool:
-    if current is None:
-        return True
-    new_rv = str((candidate.get("metadata") or {}).get("resourceVersion") or "")
-    old_rv = str((current.get("metadata") or {}).get("resourceVersion") or "")
-    if new_rv.isdigit() and old_rv.isdigit():
-        return int(new_rv) >= int(old_rv)
-    return True
 
 
 class Reconciler:
@@ -69,172 +31,116 @@ class Reconciler:
         self,
         *,
         client: kube.Kube,
-        backend: base.Factory,
-        slots: capacity.Capacity,
-        timing: ctx_mod.Timing,
-        policy: backoff.Policy,
+        env: reconcile.Env,
         recorder: metrics.Metrics,
         workers: int = 8,
     ) -> None:
         self.client = client
-        self.backend = backend
-        self.slots = slots
-        self.timing = timing
-        self.policy = policy
+        self.env = env
         self.workers = workers
         self.metrics = recorder
-        recorder.track_states(self.states)
-        self.bodies: dict[str, dict[str, Any]] = {}
-        self.secrets: dict[str, dict[str, Any]] = {}
-        self._users: dict[str, set[str]] = {}  # secret key → host keys using it
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._queued: set[str] = set()
-        self._busy: set[str] = set()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.cache = cache.Cache()
+        self.queue = workqueue.WorkQueue()
+        self.events = events.Poster(client)
         self._entered: dict[str, float] = {}
         self._crashes: dict[str, int] = {}
-        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(EVENT_BACKLOG)
-        self.slots.on_free = self.add
+        self._unlabelled: set[str] = set()  # Secrets we may not label (warned once)
+        recorder.track_states(self.cache.states)
+        env.slots.on_free = self.queue.add
 
     # --- what kopf tells us -------------------------------------------------------------
 
-    def states(self) -> Iterator[str]:
-        for body in list(self.bodies.values()):
-            yield str(((body.get("status") or {}).get("provisioning") or {}).get("state") or "")
-
     def observe_host(self, event_type: str | None, body: Mapping[str, Any]) -> None:
-        key = _key(body)
         if event_type == "DELETED":
-            self._drop(key, str((body.get("metadata") or {}).get("uid") or ""))
+            self._forget(cache.key_of(body), str((body.get("metadata") or {}).get("uid") or ""))
             return
-        old = self.bodies.get(key)
-        if not _newer(body, old):
-            return
-        self.bodies[key] = dict(body)
-        if not _meta_changed(old, body):
-            return
-        spec = body.get("spec") or {}
-        name = (spec.get("bmc") or {}).get("credentialsName")
-        if name:
-            self._users.setdefault(f"{key.split('/')[0]}/{name}", set()).add(key)
-        self.add(key)
+        for key in self.cache.put_host(body):
+            self.queue.add(key)
 
     def observe_secret(self, event_type: str | None, body: Mapping[str, Any]) -> None:
-        key = _key(body)
-        if event_type == "DELETED":
-            self.secrets.pop(key, None)
-        else:
-            self.secrets[key] = dict(body)
-        for host_key in self._users.get(key, ()):
-            if host_key in self.bodies:
-                self.add(host_key)
+        for key in self.cache.put_secret(event_type, body):
+            self.queue.add(key)
 
-    def _drop(self, key: str, uid: str) -> None:
-        self.bodies.pop(key, None)
+    def _forget(self, key: str, uid: str) -> None:
+        for other in self.cache.forget_host(key):
+            self.queue.add(other)
+        self.queue.forget(key)
         self._entered.pop(key, None)
-        if (timer := self._timers.pop(key, None)) is not None:
-            timer.cancel()
-        self.slots.forget(key)
+        self._crashes.pop(key, None)
+        self.env.slots.forget(key)
         if uid:
-            self.backend.forget(uid)
+            self.env.backend.forget(uid)
 
-    # --- the queue -------------------------------------------------------------------------
-
-    def add(self, key: str) -> None:
-        if key in self._queued:
-            return
-        self._queued.add(key)
-        if key not in self._busy:
-            self._queue.put_nowait(key)
-
-    def _requeue(self, key: str, after: float | None) -> None:
-        if (timer := self._timers.pop(key, None)) is not None:
-            timer.cancel()
-        if after is None:
-            return
-        if after <= 0:
-            self.add(key)
-            return
-        loop = asyncio.get_running_loop()
-        self._timers[key] = loop.call_later(after, self._fire, key)
-
-    def _fire(self, key: str) -> None:
-        self._timers.pop(key, None)
-        if key in self.bodies:
-            self.add(key)
+    # --- the workers ------------------------------------------------------------------------
 
     async def run(self, started: asyncio.Event | None = None) -> None:
         """Run the workers until cancelled; ``started`` is set once they all exist."""
         async with asyncio.TaskGroup() as group:
             for _ in range(self.workers):
                 group.create_task(self._work())
-            for _ in range(EVENT_POSTERS):
-                group.create_task(self._post_events())
+            for _ in range(events.POSTERS):
+                group.create_task(self.events.run())
             if started is not None:
                 started.set()
 
-    async def _post_events(self) -> None:
-        """Post queued Events off the reconcile path: a slow Event never delays a host."""
-        while True:
-            namespace, event = await self._events.get()
-            with contextlib.suppress(kube.KubeError, OSError, TimeoutError):
-                await self.client.post_event(namespace, event)
-
     async def _work(self) -> None:
         while True:
-            key = await self._queue.get()
-            self._queued.discard(key)
-            self._busy.add(key)
+            key = await self.queue.take()
             try:
                 await self._reconcile(key)
             except kube.Conflict:
                 self.metrics.reconciles.labels("conflict").inc()
-                self._requeue(key, 0.2)
+                self.queue.after(key, 0.2)
             except Exception:
                 crashes = self._crashes[key] = self._crashes.get(key, 0) + 1
                 self.metrics.reconciles.labels("error").inc()
                 log.exception("reconcile failed", extra={"host": key, "attempt": crashes})
-                self._requeue(key, backoff.delay(crashes, self.policy))
+                self.queue.after(key, backoff.delay(crashes, self.env.policy))
             finally:
-                self._busy.discard(key)
-                if key in self._queued:
-                    self._queue.put_nowait(key)
-
-    # --- one reconcile ---------------------------------------------------------------------
+                self.queue.done(key)
 
     async def _secret(self, namespace: str, name: str) -> Mapping[str, Any] | None:
-        cached = self.secrets.get(f"{namespace}/{name}")
+        """A host's Secret: from the cache, else read (and labelled, so the watch sees it)."""
+        cached = self.cache.secret(namespace, name)
         if cached is not None:
             return cached
-        return await self.client.get_secret(namespace, name)
-
-    async def _access(self, host: api_host.Host) -> tuple[base.Provisioner | None, str, str]:
-        if host.status.state in NO_ACCESS_STATES:
-            return None, "", ""
-        name = host.spec.credentials_name
-        secret = await self._secret(host.namespace, name) if name else None
-        return build_access(host, secret, self.backend)
+        found = await self.client.get_secret(namespace, name)
+        if found is not None and not cache.labelled(found):
+            try:
+                found = await self.client.label_secret(
+                    namespace, name, cache.SECRET_LABEL, cache.SECRET_LABEL_VALUE
+                )
+            except kube.KubeError as err:  # still usable: read it again on every reconcile
+                key = f"{namespace}/{name}"
+                if key not in self._unlabelled:
+                    self._unlabelled.add(key)
+                    log.warning(
+                        "cannot label the Secret %s (%s): it is read on every reconcile; "
+                        "allow the controller to patch Secrets (controller/deploy RBAC)",
+                        key,
+                        err,
+                        extra={"secret": key},
+                    )
+        if found is not None:
+            self.cache.put_secret("ADDED", found)
+        return found
 
     async def _reconcile(self, key: str) -> None:
-        body = self.bodies.get(key)
+        body = self.cache.hosts.get(key)
         if body is None:
             return
         host = api_host.parse(body)
-        provisioner, version, problem = await self._access(host)
-        ctx = ctx_mod.Context(
-            host=host,
-            provisioner=provisioner,
-            credentials_version=version,
-            access_error=problem,
-            capacity=self.slots,
-            timing=self.timing,
+        write = await reconcile.reconcile_once(
+            host,
+            self.env,
+            secret=self._secret,
+            conflict=self.cache.conflict(key),
+            now=api_host.now(),
         )
-        outcome = await machine.reconcile(ctx)
-        write = writer.apply(host, outcome, now=api_host.now(), policy=self.policy)
         await self._execute(host, write)
         self._crashes.pop(key, None)
-        self.metrics.reconciles.labels(type(outcome).__name__.lower()).inc()
-        self._requeue(key, write.requeue_after)
+        self.metrics.reconciles.labels(write.outcome).inc()
+        self.queue.after(key, write.requeue_after)
 
     async def _execute(self, host: api_host.Host, write: writer.Write) -> None:
         rv = host.resource_version
@@ -259,89 +165,30 @@ class Reconciler:
                 "status": logs.scrub_json(api_host.status_to_json(write.status)),
             }
             latest = await self.client.patch_host(host.namespace, host.name, patch, status=True)
-        if latest is not None and host.key in self.bodies and _newer(latest, self.bodies[host.key]):
-            self.bodies[host.key] = latest  # what we wrote; no reconcile needed for it
+        if latest is not None:
+            self.cache.wrote(latest)  # what we wrote; no reconcile needed for it
         if write.transition is not None:
-            self._record_transition(host, write)
-        if write.status is not None:
-            self.slots.sync(host.key, write.status.state)
-            if write.status.hardware is not None and write.status.hardware != host.status.hardware:
-                await self.client.put_hardware_data(
-                    host.namespace, host.name, _owner(host), write.status.hardware
-                )
+            self._record_transition(host, write.transition)
+        reconcile.settle(self.env.slots, host, write)
+        hardware = None if write.status is None else write.status.hardware
+        if hardware is not None and hardware != host.status.hardware:
+            await self.client.put_hardware_data(host.namespace, host.name, _owner(host), hardware)
         if write.remove_finalizer:
-            self.slots.release(host.key)
             await self.client.delete_hardware_data(host.namespace, host.name)
         for note in write.notes:
-            self._post(host, note.reason, note.message, warning=note.warning)
+            self.events.post(host, note)
 
-    def _record_transition(self, host: api_host.Host, write: writer.Write) -> None:
-        assert write.transition is not None
-        old, new = write.transition
+    def _record_transition(
+        self,
+        host: api_host.Host,
+        transition: tuple[types.ProvisioningState, types.ProvisioningState],
+    ) -> None:
+        old, new = transition
         now = time.monotonic()
         if (entered := self._entered.get(host.key)) is not None:
             self.metrics.state_seconds.labels(old.value or "none").observe(now - entered)
         self._entered[host.key] = now
-        log.info(
-            "state changed",
-            extra={"host": host.key, "from": old.value, "to": new.value},
-        )
-
-    def _post(self, host: api_host.Host, reason: str, message: str, *, warning: bool) -> None:
-        stamp = api_host.now()
-        event = {
-            "metadata": {"generateName": f"{host.name}.", "namespace": host.namespace},
-            "involvedObject": {
-                "apiVersion": types.API_VERSION,
-                "kind": "BareMetalHost",
-                "name": host.name,
-                "namespace": host.namespace,
-                "uid": host.uid,
-            },
-            "reason": reason,
-            "message": logs.scrub(message)[:1024],
-            "type": "Warning" if warning else "Normal",
-            "source": {"component": "metallab-controller"},
-            "reportingComponent": "metallab-controller",
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "count": 1,
-        }
-        with contextlib.suppress(asyncio.QueueFull):  # under a flood, Events are shed first
-            self._events.put_nowait((host.namespace, event))
-
-
-def build_access(
-    host: api_host.Host, secret: Mapping[str, Any] | None, backend: base.Factory
-) -> tuple[base.Provisioner | None, str, str]:
-    """The host's provisioner and its credentials' version, or None and why there is none."""
-    # Known to the scrubber before anything can quote it, even in an address error.
-    with contextlib.suppress(bmc_errors.BMCError):
-        if secret is not None:
-            logs.redact(credentials.from_secret(secret).credentials.password)
-    try:
-        address = access.parse(host.spec.bmc_address)
-        if address.needs_boot_mac and not host.spec.boot_mac:
-            raise bmc_errors.BMCError(
-                f"BMC driver {address.driver.scheme} boots from the network and needs "
-                "spec.bootMACAddress; set it"
-            )
-        if secret is None:
-            raise credentials.missing_secret(host.spec.credentials_name, host.namespace)
-        creds = credentials.from_secret(secret)
-    except bmc_errors.BMCError as err:
-        return None, "", str(err)
-    data = base.HostData(
-        key=host.key,
-        uid=host.uid,
-        address=address,
-        credentials=creds.credentials,
-        boot_mac=host.spec.boot_mac,
-        boot_mode=host.spec.boot_mode,
-        verify_certificates=not host.spec.disable_certificate_verification,
-        provisioning_id=host.status.provisioning_id,
-    )
-    return backend.build(data), creds.version, ""
+        log.info("state changed", extra={"host": host.key, "from": old.value, "to": new.value})
 
 
 def _owner(host: api_host.Host) -> dict[str, Any]:

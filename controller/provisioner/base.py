@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from controller.api import hardware, settings, types
 from controller.api import host as api_host
-from controller.api import types
 from controller.bmc import access, credentials
 
 
@@ -33,7 +33,7 @@ class Result:
     message: str = ""
     retry_after: float = 0.0
     provisioning_id: str = ""
-    hardware: Any = None
+    hardware: hardware.HardwareDetails | None = None
     powered_on: bool | None = None
 
     @classmethod
@@ -58,7 +58,7 @@ class HostData:
     address: access.Address
     credentials: credentials.Credentials
     boot_mac: str
-    boot_mode: str
+    boot_mode: types.BootMode | None
     verify_certificates: bool
     provisioning_id: str
 
@@ -77,7 +77,7 @@ class InspectRequest:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PrepareRequest:
-    root_device_hints: Any = None
+    root_device_hints: settings.RootDeviceHints | None = None
     force: bool = False
 
 
@@ -100,6 +100,9 @@ class DeprovisionRequest:
 
 # Seconds after which an ignored soft power off becomes a hard one (Ironic's default).
 SOFT_POWER_OFF_TIMEOUT = 600.0
+# Seconds a host may take to reach the power state a BMC accepted a command for (Ironic's
+# power_state_change_timeout); past it the change has failed.
+POWER_CHANGE_TIMEOUT = 60.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -111,6 +114,7 @@ class PowerRequest:
     on: bool
     mode: types.RebootMode = types.RebootMode.HARD
     soft_timeout: float = SOFT_POWER_OFF_TIMEOUT
+    change_timeout: float = POWER_CHANGE_TIMEOUT
 
 
 class BootDevice(enum.StrEnum):
@@ -165,6 +169,35 @@ class SoftPowerOff:
             request.soft_timeout
             if started is None
             else started + request.soft_timeout - self.clock()
+        )
+
+    def done(self, uid: str) -> None:
+        self._since.pop(uid, None)
+
+
+class PowerChange:
+    """When each host was first asked (hard) for the power state it still lacks, so that a
+    BMC that accepts power commands but never changes the power fails the request after
+    ``PowerRequest.change_timeout`` instead of being polled forever (shared by backends)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._since: dict[str, tuple[bool, float]] = {}
+
+    def pending(self, uid: str, request: PowerRequest, bmc: str) -> Result:
+        """The result while the host is not yet in ``request``'s state: busy, then failed."""
+        now = self.clock()
+        wanted, since = self._since.get(uid, (request.on, now))
+        if wanted != request.on:
+            since = now
+        self._since[uid] = (request.on, since)
+        if now - since < request.change_timeout:
+            return Result.busy(min(2.0, since + request.change_timeout - now))
+        self._since.pop(uid, None)
+        return Result.failed(
+            f"BMC at {bmc} accepted the power {'on' if request.on else 'off'} command but the "
+            f"host is still {'off' if request.on else 'on'} after {request.change_timeout:g}s; "
+            "check the BMC and the machine (a stuck BMC or a broken power supply?)"
         )
 
     def done(self, uid: str) -> None:

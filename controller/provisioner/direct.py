@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from controller.api import types
+from controller.api import codec, hardware, types
 from controller.bmc import access, errors, ipmi, redfish
 from controller.provisioner import base
 
@@ -49,6 +49,7 @@ class DirectBackend:
         self.pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="bmc")
         self.validated: dict[str, str] = {}  # host uid → credentials version that worked
         self.soft_off = base.SoftPowerOff(clock)
+        self.power_change = base.PowerChange(clock)
 
     def build(self, host: base.HostData) -> base.Provisioner:
         return _DirectProvisioner(self, host)
@@ -56,6 +57,7 @@ class DirectBackend:
     def forget(self, uid: str) -> None:
         self.validated.pop(uid, None)
         self.soft_off.done(uid)
+        self.power_change.done(uid)
 
 
 class _DirectProvisioner:
@@ -126,7 +128,7 @@ class _DirectProvisioner:
         if self.host.boot_mac:
             for nic in details["nics"]:
                 nic["pxe"] = nic["mac"] == self.host.boot_mac.lower()
-        return base.Result.done(hardware=details)
+        return base.Result.done(hardware=codec.parse(hardware.HardwareDetails, details))
 
     async def prepare(self, request: base.PrepareRequest) -> base.Result:
         # Nothing to configure out of band: no RAID or firmware settings are supported yet.
@@ -173,10 +175,18 @@ class _DirectProvisioner:
             now_on = await self._bmc("set_power", change)
         except errors.BMCError as err:
             soft_off.done(uid)  # not known to be sent: send again on the next try
+            self.backend.power_change.done(uid)
             return base.Result.failed(str(err))
         if now_on != request.on:
-            return base.Result.busy(2.0)  # the BMC accepted; the power state follows
+            if not hard:
+                return base.Result.busy(2.0)  # the OS shuts down, or the hard off follows
+            # The BMC accepted; the power state follows, or never does (a stuck BMC).
+            result = self.backend.power_change.pending(uid, request, self.host.address.netloc)
+            if result.status is base.Status.FAILED:
+                soft_off.done(uid)
+            return result
         soft_off.done(uid)
+        self.backend.power_change.done(uid)
         return base.Result.done(powered_on=now_on)
 
     async def set_boot_device(self, request: base.BootDeviceRequest) -> base.Result:

@@ -10,7 +10,8 @@ it with ``inject`` (fail the next N calls of an operation), ``expect_password`` 
 released — where a killed controller loses the news). The machine also records what the
 controller asked for, for tests to check: every power command with its soft/hard mode, the
 boot device, the virtual media, each deprovisioning's cleaning flag, and how often each
-operation was started (``started``) as well as finished (``completed``).
+operation was started (``started``) as well as finished (``completed``). A machine with
+``ignores_power`` plays a BMC that accepts power commands and never changes the power.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from controller.api import types
+from controller.api import hardware, types
 from controller.provisioner import base
 
 GATE_POLL = 0.05
@@ -70,7 +71,7 @@ class Machine:
     uid: str
     powered_on: bool = False
     registered_version: str | None = None
-    inspected: dict[str, object] | None = None
+    inspected: hardware.HardwareDetails | None = None
     prepared: bool = False
     deployed: str | None = None
     running: _Running | None = None
@@ -78,6 +79,7 @@ class Machine:
     started: collections.Counter[Op] = dataclasses.field(default_factory=collections.Counter)
     power_commands: list[tuple[bool, types.RebootMode]] = dataclasses.field(default_factory=list)
     ignores_soft_off: bool = False  # an OS that does not react to ACPI shutdown
+    ignores_power: bool = False  # a BMC that accepts power commands and does nothing
     boot_device: base.BootDeviceRequest | None = None
     media: str | None = None  # URL of the ISO in the virtual CD drive
     cleanings: list[bool] = dataclasses.field(default_factory=list)  # clean flag per deprovision
@@ -91,34 +93,29 @@ class Gate:
     released: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
-def hardware_for(host: base.HostData) -> dict[str, object]:
+def hardware_for(host: base.HostData) -> hardware.HardwareDetails:
     digest = hashlib.sha256(host.uid.encode()).hexdigest()
     mac = host.boot_mac or "52:54:00:" + ":".join(digest[i : i + 2] for i in (0, 2, 4))
-    return {
-        "cpu": {
-            "arch": "x86_64",
-            "model": "metallab fixture CPU",
-            "count": 2,
-            "clockMegahertz": 2000.0,
-        },
-        "ramMebibytes": 4096,
-        "nics": [{"name": "eth0", "mac": mac.lower(), "pxe": True, "speedGbps": 1}],
-        "storage": [
-            {
-                "name": "/dev/vda",
-                "sizeBytes": 20 * 1024**3,
-                "type": "HDD",
-                "rotational": True,
-                "serialNumber": f"disk-{digest[:8]}",
-            }
-        ],
-        "systemVendor": {
-            "manufacturer": "metallab",
-            "productName": "fixture",
-            "serialNumber": digest[:12],
-        },
-        "hostname": host.key.split("/", 1)[-1],
-    }
+    return hardware.HardwareDetails(
+        cpu=hardware.CPU(
+            arch="x86_64", model="metallab fixture CPU", count=2, clock_megahertz=2000.0
+        ),
+        ram_mebibytes=4096,
+        nics=(hardware.NIC(name="eth0", mac=mac.lower(), pxe=True, speed_gbps=1),),
+        storage=(
+            hardware.Storage(
+                name="/dev/vda",
+                size_bytes=20 * 1024**3,
+                type=types.DiskType.HDD,
+                rotational=True,
+                serial_number=f"disk-{digest[:8]}",
+            ),
+        ),
+        system_vendor=hardware.SystemVendor(
+            manufacturer="metallab", product_name="fixture", serial_number=digest[:12]
+        ),
+        hostname=host.key.split("/", 1)[-1],
+    )
 
 
 class FixtureBackend:
@@ -137,6 +134,7 @@ class FixtureBackend:
         self._slow: dict[tuple[str, Op], float] = {}
         self._gates: dict[tuple[str, Op], Gate] = {}
         self.soft_off = base.SoftPowerOff(clock)
+        self.power_change = base.PowerChange(clock)
 
     def set_delay(self, key: str, op: Op, seconds: float | None) -> None:
         """Make ``op`` take ``seconds`` on host ``key`` only (None: back to the default)."""
@@ -192,6 +190,8 @@ class FixtureBackend:
 
     def forget(self, uid: str) -> None:
         self.machines.pop(uid, None)
+        self.soft_off.done(uid)
+        self.power_change.done(uid)
 
     def take_failure(self, key: str, op: Op) -> str | None:
         queue = self._failures.get((key, op))
@@ -305,6 +305,7 @@ class _FixtureProvisioner:
         m, soft_off = self.machine, self.backend.soft_off
         if m.powered_on == request.on and m.running is None:
             soft_off.done(m.uid)
+            self.backend.power_change.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
         if m.running is not None and m.running.op is Op.POWER:
             mode, send = types.RebootMode.HARD, False  # a command is in flight: let it land
@@ -314,10 +315,16 @@ class _FixtureProvisioner:
             m.power_commands.append((request.on, mode))
         if not request.on and mode is types.RebootMode.SOFT and m.ignores_soft_off:
             return base.Result.busy(min(2.0, max(0.0, soft_off.remaining(m.uid, request))))
+        if m.ignores_power and mode is types.RebootMode.HARD:
+            result = self.backend.power_change.pending(m.uid, request, self.host.address.netloc)
+            if result.status is base.Status.FAILED:
+                soft_off.done(m.uid)
+            return result
 
         def finish() -> base.Result:
             m.powered_on = request.on
             soft_off.done(m.uid)
+            self.backend.power_change.done(m.uid)
             return base.Result.done(powered_on=m.powered_on)
 
         return await self._step(Op.POWER, finish)

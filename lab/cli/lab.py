@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from lab import controller_component, errors, paths
+from hostkit import errors
+from lab import controller_component, paths
 from lab import up as lifecycle
 from lab.cli import options
 from lab.config import model

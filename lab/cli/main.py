@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 
-from lab import errors
+from hostkit import errors
 
 NOUNS = ("lab", "mgmt", "kubectl", "controller", "bmc", "image")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from lab import errors
+from hostkit import errors
 from lab.config import decode, model, validate
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any, TypeVar
 
-from lab import errors
+from hostkit import errors
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")

@@ -14,7 +14,8 @@ import logging
 import os
 from pathlib import Path
 
-from lab import errors, paths, runner
+from hostkit import errors, runner
+from lab import paths
 from lab.config import model
 
 log = logging.getLogger(__name__)

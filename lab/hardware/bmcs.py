@@ -13,7 +13,7 @@ import json
 import secrets
 from pathlib import Path
 
-from lab import files
+from hostkit import files
 from lab.config import model
 from lab.hardware import layout
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import libvirt
 
-from lab import errors, process, runner
+from hostkit import errors, process, runner
 from lab.hardware import layout
 
 log = logging.getLogger(__name__)

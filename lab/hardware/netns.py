@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.config import model
 from lab.hardware import layout
 

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import libvirt
 
-from lab import errors
+from hostkit import errors
 from lab.config import model
 from lab.hardware import layout
 

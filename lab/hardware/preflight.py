@@ -14,8 +14,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from lab import errors, runner
-from lab import ports as lab_ports
+from hostkit import errors, runner
+from hostkit import ports as lab_ports
 from lab.config import model
 from lab.hardware import bmcs, domains, layout
 
@@ -77,7 +77,7 @@ def firmware(lab: model.Lab) -> None:
 def ports(lab: model.Lab) -> None:
     """IPMI listens on UDP, Redfish on TCP: each BMC port the lab will use must be free.
 
-    ``lab.ports.is_free`` treats a TCP port in TIME_WAIT (a lab just downed) as free, as the
+    ``hostkit.ports.is_free`` treats a TCP port in TIME_WAIT (a lab just downed) as free, as the
     Redfish emulator's own listening socket does."""
     wanted = {(bmcs.port(lab, host), host.bmc is model.BmcProtocol.IPMI) for host in lab.hosts}
     for port, udp in sorted(wanted):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 from lab.config import model
 from lab.hardware import bmcs, domains, layout, libvirtd
 

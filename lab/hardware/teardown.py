@@ -13,7 +13,7 @@ import logging
 from concurrent import futures
 from pathlib import Path
 
-from lab import errors, process
+from hostkit import errors, process
 from lab.config import model
 from lab.hardware import domains, layout, libvirtd, netns, networks, pool
 

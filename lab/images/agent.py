@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 from lab.images import debs, initramfs, initscript, iso, kernel, plan, python
 
 NAME = "agent"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 from lab.images import agent, cache, debs, plan, testos
 
 Progress = Callable[[str], None]

@@ -15,7 +15,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from lab import errors, paths
+from hostkit import errors
+from lab import paths
 
 
 def root() -> Path:

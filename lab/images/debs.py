@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from lab import errors, paths, runner
+from hostkit import errors, runner
+from lab import paths
 
 Progress = Callable[[str], None]
 

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.images import cpio
 
 BUSYBOX_PACKAGE = "busybox-static"

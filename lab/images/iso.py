@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 
 ISOLINUX = Path("/usr/lib/ISOLINUX")
 SYSLINUX_BIOS = Path("/usr/lib/syslinux/modules/bios")

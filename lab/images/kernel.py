@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 
 META_PACKAGE = "linux-image-amd64"
 

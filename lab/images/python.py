@@ -14,7 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.images import sharedlibs
 
 VERSION = "3.11"

@@ -3,7 +3,7 @@
 It serves one directory (the lab's ``served`` tree: the agent ramdisk, the test OS image and
 the generic iPXE script) on one address — the host side of the lab's provisioning veth, so
 only the lab's VMs (and the host itself) reach it. Started and restarted by
-``lab.supervisor`` through ``lab.images.serving``; every request is logged to stdout.
+``hostkit.supervisor`` through ``lab.images.serving``; every request is logged to stdout.
 """
 
 from __future__ import annotations

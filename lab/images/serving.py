@@ -4,7 +4,7 @@
 controller's conductor (agent API over HTTPS, boot files over HTTP), all on the host side of
 the provisioning veth — the one address the lab's VMs reach the host by. ``publish`` fills
 the served tree (links to the current agent and test OS builds, the generic iPXE script);
-``component`` is the image server for ``lab.supervisor`` (``lab.controller_component``
+``component`` is the image server for ``hostkit.supervisor`` (``lab.controller_component``
 supervises it next to the controller). Called by ``lab.up``, which hands the URLs to the
 controller and to dnsmasq.
 """
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from lab import ports, supervisor
+from hostkit import ports, supervisor
 from lab.config import model
 from lab.images import cache, ipxe
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.config import validate
 
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")

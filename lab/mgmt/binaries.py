@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, paths, runner
+from hostkit import errors, runner
+from lab import paths
 
 log = logging.getLogger(__name__)
 

@@ -1,32 +1,37 @@
 """Bring a lab's management cluster up or down with the provider the user chose.
 
 The one entry point for the CLI and ``metallab up``. Providers are chosen explicitly
-(``embedded``, ``kind``, ``existing``) and remembered per lab, so ``down`` and ``status`` act on
-the cluster that ``up`` made; asking a lab for a different provider is an error, not a switch.
+(``embedded``, ``kind``, ``existing``), reached only through ``provider.Provider``, and
+remembered per lab, so ``down`` and ``status`` act on the cluster that ``up`` made; asking a
+lab for a different provider is an error, not a switch.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
-from lab import errors
-from lab.mgmt import embedded, existing, kind, record
+from hostkit import errors
+from lab.mgmt import embedded, existing, kind, provider, record
+
+# The names the CLI and ``metallab up`` use.
+Provider = provider.Name
+UpOptions = provider.UpOptions
+
+PROVIDERS: Mapping[provider.Name, provider.Provider] = {
+    provider.Name.EMBEDDED: embedded,
+    provider.Name.KIND: kind,
+    provider.Name.EXISTING: existing,
+}
 
 
-class Provider(enum.StrEnum):
-    EMBEDDED = "embedded"
-    KIND = "kind"
-    EXISTING = "existing"
-
-
-@dataclass(frozen=True)
-class UpOptions:
-    provider: Provider = Provider.EMBEDDED
-    kubeconfig: Path | None = None  # for ``existing``
-    port: int | None = None  # kube-apiserver port for ``embedded``; free one when None
+def _recorded(rec: record.Record) -> provider.Provider | None:
+    """The provider a record names; None for a name no provider has (nothing to stop)."""
+    try:
+        return PROVIDERS[provider.Name(rec.provider)]
+    except ValueError:
+        return None
 
 
 def _check_flags(options: UpOptions) -> None:
@@ -53,11 +58,7 @@ def up(lab: Path, options: UpOptions) -> record.Record:
             fix=f"`metallab mgmt down --wipe` first, or keep `--provider {previous.provider}`",
         )
     lab.mkdir(parents=True, exist_ok=True)
-    if options.provider is Provider.EMBEDDED:
-        return embedded.up(lab, port=options.port)
-    if options.provider is Provider.KIND:
-        return kind.up(lab)
-    return existing.up(lab, options.kubeconfig)
+    return PROVIDERS[options.provider].up(lab, options)
 
 
 def down(lab: Path, *, wipe: bool) -> None:
@@ -76,13 +77,13 @@ def down(lab: Path, *, wipe: bool) -> None:
             embedded.down(lab, wipe=True)
             _remove_empty(lab)
         return
-    if rec.provider == Provider.EMBEDDED:
-        embedded.down(lab, wipe=wipe)
-    elif rec.provider == Provider.KIND:
-        kind.down(lab)
-    if wipe or rec.provider != Provider.EMBEDDED:
+    chosen = _recorded(rec)
+    if chosen is None:
         record.forget(lab)
+    else:
+        chosen.down(lab, wipe=wipe)
     if wipe:
+        record.forget(lab)
         _remove_empty(lab)
 
 
@@ -96,13 +97,11 @@ def status(lab: Path) -> dict[str, object]:
     rec = record.load(lab)
     if rec is None:
         return {"provider": None, "running": False, "ready": False}
-    if rec.provider == Provider.EMBEDDED:
-        return embedded.status(lab)
-    try:
-        version = existing.check_answers(Path(rec.kubeconfig))
-    except errors.LabError as err:
-        return {"provider": rec.provider, "running": False, "ready": False, "error": str(err)}
-    return {"provider": rec.provider, "running": True, "ready": True, "version": version}
+    chosen = _recorded(rec)
+    if chosen is None:
+        problem = f"the record names an unknown provider {rec.provider!r}"
+        return {"provider": rec.provider, "running": False, "ready": False, "error": problem}
+    return chosen.status(lab, rec)
 
 
 def kubeconfig(lab: Path) -> Path:

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from lab import errors, kube
+from hostkit import errors
+from lab import kube
 
 ESTABLISH_TIMEOUT = 60.0
 _BOUNDED: dict[str, Any] = {"_request_timeout": 30}  # per request, so no call hangs forever

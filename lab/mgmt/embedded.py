@@ -1,7 +1,7 @@
 """The embedded management cluster: etcd, kube-apiserver and kube-controller-manager.
 
 Real upstream binaries (``lab.mgmt.binaries``) run as local processes on 127.0.0.1 under
-``lab.supervisor``, which restarts a crashed component. TLS comes from the lab's own CA
+``hostkit.supervisor``, which restarts a crashed component. TLS comes from the lab's own CA
 (``lab.mgmt.pki``); the admin kubeconfig is ``<lab>/kubeconfig``. etcd's data directory is
 kept across ``down``/``up`` and removed only by ``down --wipe``. Called by ``lab.mgmt.cluster``.
 """
@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import errors, ports, process, supervisor
-from lab.mgmt import binaries, kubeconfig, pki, probe, record
+from hostkit import errors, logtail, ports, process, supervisor
+from lab.mgmt import binaries, kubeconfig, pki, probe, provider, record
 
 log = logging.getLogger(__name__)
 
@@ -182,12 +181,7 @@ _ERROR_LINE = re.compile(r'^[EF]\d{4} |"level":"(error|fatal|panic)"|^panic:|^Er
 
 def _tail(path: Path) -> str:
     """The last error a component logged (klog E/F, etcd's JSON levels), else the last line."""
-    try:
-        lines = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    errors_only = [line for line in lines if _ERROR_LINE.search(line)]
-    return (errors_only or lines or ["(empty log)"])[-1].strip()[:400]
+    return logtail.tail(path, lines=1, prefer=_ERROR_LINE)
 
 
 def _abort_on_crash(layout: Layout, *, started: bool) -> None:
@@ -239,8 +233,9 @@ def _stop_orphans(layout: Layout) -> None:
         pid_file.unlink(missing_ok=True)
 
 
-def up(lab: Path, *, port: int | None) -> record.Record:
+def up(lab: Path, options: provider.UpOptions) -> record.Record:
     layout = Layout(lab)
+    port = options.port
     previous = record.load(lab)
     if process.read_pid(layout.supervisor_pid) is not None and previous is not None:
         if port is not None and previous.ports.get("apiserver") != port:
@@ -270,10 +265,9 @@ def up(lab: Path, *, port: int | None) -> record.Record:
     record.save(lab, rec)
     layout.run.mkdir(parents=True, exist_ok=True)
     supervisor.status_path(layout.run).unlink(missing_ok=True)  # a killed one's restart counts
-    plan_path = layout.run / "plan.json"
-    _plan(layout, bins, creds, chosen).save(plan_path)
-    process.spawn(
-        [sys.executable, "-m", "lab.supervisor", str(plan_path)],
+    supervisor.launch(
+        _plan(layout, bins, creds, chosen),
+        plan_path=layout.run / "plan.json",
         log_path=layout.root / "supervisor.log",
         pid_path=layout.supervisor_pid,
     )
@@ -303,6 +297,8 @@ def _wait_ready(layout: Layout, rec: record.Record, *, started: bool) -> None:
 
 
 def down(lab: Path, *, wipe: bool) -> None:
+    """Stop the cluster; the record stays (same ports and kubeconfig next time) unless ``wipe``
+    erases the whole state directory, record included."""
     layout = Layout(lab)
     process.stop(layout.supervisor_pid, grace=30.0)
     _stop_orphans(layout)
@@ -311,9 +307,8 @@ def down(lab: Path, *, wipe: bool) -> None:
         layout.kubeconfig.unlink(missing_ok=True)
 
 
-def status(lab: Path) -> dict[str, object]:
+def status(lab: Path, rec: record.Record) -> dict[str, object]:
     layout = Layout(lab)
-    rec = record.load(lab)
     running = process.read_pid(layout.supervisor_pid) is not None
     components = supervisor.read_status(layout.run) if running else {}
     ready = False

@@ -1,7 +1,7 @@
 """The existing provider: adopt any cluster by kubeconfig, and never delete anything in it.
 
 ``up`` checks that the kubeconfig's server answers within a few seconds and records its path;
-``down`` only forgets it.
+``down`` only forgets it; ``status`` asks it again (the kind provider's ``status`` too).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from lab import errors
-from lab.mgmt import record
+from hostkit import errors
+from lab.mgmt import provider, record
 
 ANSWER_TIMEOUT = 10.0
 
@@ -46,10 +46,24 @@ def check_answers(kubeconfig: Path) -> str:
     return str(info.git_version)
 
 
-def up(lab: Path, kubeconfig: Path | None) -> record.Record:
+def up(lab: Path, options: provider.UpOptions) -> record.Record:
+    kubeconfig = options.kubeconfig
     if kubeconfig is None:
         raise errors.LabError("--provider existing needs a cluster", fix="pass --kubeconfig PATH")
     check_answers(kubeconfig)
     rec = record.Record("existing", str(kubeconfig.resolve()))
     record.save(lab, rec)
     return rec
+
+
+def down(lab: Path, *, wipe: bool) -> None:
+    """Forget the cluster; nothing in it is ever deleted, ``wipe`` included."""
+    record.forget(lab)
+
+
+def status(lab: Path, rec: record.Record) -> dict[str, object]:
+    try:
+        version = check_answers(Path(rec.kubeconfig))
+    except errors.LabError as err:
+        return {"provider": rec.provider, "running": False, "ready": False, "error": str(err)}
+    return {"provider": rec.provider, "running": True, "ready": True, "version": version}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lab import errors, runner
-from lab.mgmt import record
+from hostkit import errors, runner
+from lab.mgmt import existing, provider, record
 
 NO_DOCKER_FIX = (
     "start a Docker engine, or use the default provider that needs none: "
@@ -36,7 +36,7 @@ def _check_docker() -> None:
         ) from err
 
 
-def up(lab: Path) -> record.Record:
+def up(lab: Path, options: provider.UpOptions) -> record.Record:
     _check_docker()
     kind = runner.require("kind", package="kind (go install sigs.k8s.io/kind@latest)")
     kubeconfig = lab / "kubeconfig"
@@ -63,9 +63,16 @@ def up(lab: Path) -> record.Record:
     return rec
 
 
-def down(lab: Path) -> None:
-    """Delete the kind cluster: kind keeps no data across a stop, so there is nothing to wipe."""
+def down(lab: Path, *, wipe: bool) -> None:
+    """Delete the kind cluster and forget it: kind keeps no data across a stop, so ``wipe``
+    has nothing more to erase."""
     _check_docker()
     kind = runner.require("kind", package="kind (go install sigs.k8s.io/kind@latest)")
     runner.run([kind, "delete", "cluster", "--name", _cluster_name(lab)], timeout=300)
     (lab / "kubeconfig").unlink(missing_ok=True)
+    record.forget(lab)
+
+
+def status(lab: Path, rec: record.Record) -> dict[str, object]:
+    """Whether the kind cluster's API server answers, as for any existing cluster."""
+    return existing.status(lab, rec)

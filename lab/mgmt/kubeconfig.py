@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from lab import files
+from hostkit import files
 from lab.mgmt import pki as pki_mod
 
 

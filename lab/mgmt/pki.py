@@ -1,6 +1,6 @@
 """The embedded cluster's certificate authority and the credentials its control plane needs.
 
-Called by the embedded provider on every start. The certificates are issued by ``lab.pki``
+Called by the embedded provider on every start. The certificates are issued by ``hostkit.pki``
 once and kept in the lab's state directory (reissued only if no longer signed by the CA or
 near expiry), so kubeconfigs stay valid across ``down``/``up``; nothing here is trusted by the
 host system.
@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from lab import pki as lab_pki
+from hostkit import pki as lab_pki
 
 _VALIDITY = datetime.timedelta(days=3650)
 
@@ -40,7 +40,7 @@ def layout(directory: Path) -> Pki:
         return Pair(directory / f"{name}.crt", directory / f"{name}.key")
 
     return Pki(
-        ca=pair("ca"),
+        ca=lab_pki.ca_in(directory),
         apiserver=pair("apiserver"),
         admin=pair("admin"),
         controller_manager=pair("controller-manager"),
@@ -53,7 +53,7 @@ def ensure(directory: Path) -> Pki:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     pki = layout(directory)
-    lab_pki.ensure_ca(pki.ca, common_name="metallab-ca")
+    lab_pki.ensure_ca(pki.ca)
     lab_pki.issue(
         pki.ca,
         pki.apiserver,

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import json
 import struct
 from pathlib import Path
 
-from lab import runner
+from hostkit import runner
 
 SECTOR = 512
 _TABLE = 446  # the MBR's four 16-byte partition entries start here

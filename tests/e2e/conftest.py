@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from lab import ports
+from hostkit import ports
 from lab import up as lifecycle
 from lab.config import model
 from lab.hardware import libvirtd

@@ -18,7 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from lab import paths, ports, process
+from hostkit import ports, process
+from lab import paths
 from lab.config import model
 from lab.hardware import layout, networks
 from lab.images import agent, ipxe

@@ -25,7 +25,8 @@ import requests
 import sushy
 import urllib3
 
-from lab import paths, runner
+from hostkit import runner
+from lab import paths
 from lab import up as lifecycle
 from lab.config import model
 from lab.hardware import bmcs, layout, libvirtd

@@ -21,7 +21,8 @@ from typing import Any
 import requests
 from kubernetes import client
 
-from lab import kube, paths, process
+from hostkit import process
+from lab import kube, paths
 from lab import up as lifecycle
 from lab.mgmt import cluster, embedded
 from tests.e2e.conftest import LabFactory, lab_file

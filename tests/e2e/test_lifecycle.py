@@ -17,7 +17,8 @@ import pytest
 import requests
 import yaml
 
-from lab import errors, paths, process, runner
+from hostkit import errors, process, runner
+from lab import paths
 from lab import up as lifecycle
 from lab.config import model
 from lab.hardware import layout, libvirtd, netns

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from lab import paths, process, runner
+from hostkit import process, runner
+from lab import paths
 from lab.hardware import layout
 from tests.e2e import conftest, guest
 

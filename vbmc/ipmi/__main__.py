@@ -1,7 +1,7 @@
 """Entry point of one IPMI BMC process: ``python -m vbmc.ipmi CONFIG``.
 
 The supervisor writes CONFIG (mode 0600: the spec with its password, and the lab state
-directory) and starts this module through ``lab.process.spawn``; the password therefore never
+directory) and starts this module through ``hostkit.process.spawn``; the password therefore never
 appears in argv or ``ps``. Writes ``ready`` next to CONFIG once it listens. Exits non-zero when
 the port cannot be bound or the domain is missing, which the supervisor reports or retries.
 """

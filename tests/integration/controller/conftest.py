@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import http.server
+import itertools
 import socket
 import subprocess
 import sys
@@ -36,7 +37,8 @@ from controller.hoststate import backoff
 from controller.hoststate import context as ctx_mod
 from controller.operator import app
 from controller.provisioner import base, fixture
-from lab import kube, ports
+from hostkit import ports
+from lab import kube
 from lab.mgmt import crds as lab_crds
 from tests.integration.controller import ipmi_bmc as memory_bmc
 
@@ -217,10 +219,12 @@ def redfish_bmc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def pyghmi_bmc(*, ignore_soft_off: bool = False) -> Iterator[str]:
+def pyghmi_bmc(*, ignore_soft_off: bool = False, ignore_power: bool = False) -> Iterator[str]:
     """A pyghmi BMC in its own process; yields its ipmi:// address."""
     port = ports.free(socket.SOCK_DGRAM)
-    proc = memory_bmc.start(port, USER, PASSWORD, ignore_soft_off=ignore_soft_off)
+    proc = memory_bmc.start(
+        port, USER, PASSWORD, ignore_soft_off=ignore_soft_off, ignore_power=ignore_power
+    )
     try:
         yield f"ipmi://127.0.0.1:{port}"
     finally:
@@ -256,6 +260,8 @@ class Hosts:
         self.namespace = namespace
         self.custom = client.CustomObjectsApi(api)
         self.core = client.CoreV1Api(api)
+        self._macs = itertools.count(1)  # each host its own machine: the controller refuses
+        # a second host with the same boot MAC
 
     def secret(
         self, name: str, *, username: str = "admin", password: str = "fixture-pw-0", **data: str
@@ -283,8 +289,11 @@ class Hosts:
         with_secret: bool = True,
         **spec: Any,
     ) -> dict[str, Any]:
-        """Create host ``name`` (and its Secret ``secret`` unless ``with_secret`` is False)."""
-        body_spec: dict[str, Any] = {"online": True, "bootMACAddress": "52:54:00:00:00:01", **spec}
+        """Create host ``name`` (and its Secret ``secret`` unless ``with_secret`` is False);
+        unless given, its boot MAC is the next of this namespace (the first host's ends :01)."""
+        n = next(self._macs)
+        mac = f"52:54:00:00:{n // 256 % 256:02x}:{n % 256:02x}"
+        body_spec: dict[str, Any] = {"online": True, "bootMACAddress": mac, **spec}
         if address is not None or secret is not None:
             body_spec["bmc"] = {
                 "address": address or f"redfish+http://127.0.0.1:8000/redfish/v1/Systems/{name}",

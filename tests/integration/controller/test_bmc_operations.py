@@ -4,8 +4,9 @@ Boot device on both kinds (sushy-tools' emulator and a pyghmi BMC in its own pro
 back from the BMC; Redfish virtual media inserted and ejected through sushy (the emulator
 downloads the ISO from a loopback HTTP server); deprovisioning without cleaning powering the
 host off; an unreachable BMC (nothing listening on the port) giving a clear registration
-error and recovering once the address is fixed; and a soft power off the host ignores
-becoming a hard one.
+error and recovering once the address is fixed; a soft power off the host ignores
+becoming a hard one; and a BMC that accepts power on but never powers the host on giving a
+``power management error`` with an Event, retried with backoff instead of polled for ever.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from controller.api import types
 from controller.bmc import access, credentials, ipmi, redfish
+from controller.hoststate import context as ctx_mod
 from controller.provisioner import base, direct
-from lab import ports
+from hostkit import ports
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration
@@ -36,7 +39,7 @@ def _host(address: str) -> base.HostData:
         address=access.parse(address),
         credentials=GOOD,
         boot_mac="52:54:00:12:34:56",
-        boot_mode="UEFI",
+        boot_mode=types.BootMode.UEFI,
         verify_certificates=True,
         provisioning_id="",
     )
@@ -153,21 +156,29 @@ def test_unreachable_bmc_is_a_registration_error_until_the_address_is_fixed(
     assert conftest.status_of(host, "errorCount") == 0
 
 
+def _available_ipmi_host(
+    run_controller: Run, hosts: conftest.Hosts, name: str, address: str, timing: ctx_mod.Timing
+) -> None:
+    """Run a direct controller with ``timing``; create host ``name`` (online, not inspected)
+    on the IPMI BMC at ``address`` and wait until it is available."""
+    run_controller(backend=direct.DirectBackend(timeout=5), timing=timing)
+    hosts.secret("creds", username=conftest.USER, password=conftest.PASSWORD)
+    hosts.create(
+        name,
+        secret="creds",
+        address=address,
+        online=True,
+        bootMACAddress="52:54:00:12:34:56",
+        annotations={"inspect.metal3.io": "disabled"},
+        with_secret=False,
+    )
+    hosts.wait_state(name, "available", timeout=60)
+
+
 def test_ignored_soft_power_off_becomes_hard(run_controller: Run, hosts: conftest.Hosts) -> None:
     timing = dataclasses.replace(conftest.FAST_TIMING, soft_power_off=3.0)
     with conftest.pyghmi_bmc(ignore_soft_off=True) as address:
-        run_controller(backend=direct.DirectBackend(timeout=5), timing=timing)
-        hosts.secret("creds", username=conftest.USER, password=conftest.PASSWORD)
-        hosts.create(
-            "stuck",
-            secret="creds",
-            address=address,
-            online=True,
-            bootMACAddress="52:54:00:12:34:56",
-            annotations={"inspect.metal3.io": "disabled"},
-            with_secret=False,
-        )
-        hosts.wait_state("stuck", "available", timeout=60)
+        _available_ipmi_host(run_controller, hosts, "stuck", address, timing)
         hosts.wait("stuck", lambda h: conftest.status_of(h, "poweredOn") is True, what="on")
         client = _client(address)
         client.set_power(False, hard=False)  # the BMC's "OS" really ignores a soft off
@@ -181,3 +192,34 @@ def test_ignored_soft_power_off_becomes_hard(run_controller: Run, hosts: conftes
             what="powered off (hard, after the soft off was ignored)",
         )
         assert client.powered_on() is False
+
+
+def test_power_that_never_changes_is_a_power_management_error(
+    run_controller: Run, hosts: conftest.Hosts
+) -> None:
+    timing = dataclasses.replace(conftest.FAST_TIMING, power_change=3.0)
+    with conftest.pyghmi_bmc(ignore_power=True) as address:
+        _available_ipmi_host(run_controller, hosts, "deaf", address, timing)
+        host = hosts.wait(
+            "deaf",
+            lambda h: conftest.status_of(h, "errorType") == "power management error",
+            timeout=60,
+            what="in power management error",
+        )
+        assert "still off after 3s" in conftest.status_of(host, "errorMessage")
+        assert conftest.status_of(host, "operationalStatus") == "error"
+        assert conftest.status_of(host, "poweredOn") is False
+        host = hosts.wait(
+            "deaf",
+            lambda h: (conftest.status_of(h, "errorCount") or 0) >= 2,
+            timeout=60,
+            what="retried after backing off",
+        )
+        assert conftest.status_of(host, "errorType") == "power management error"
+        hosts.wait(
+            "deaf",
+            lambda _: "PowerManagementError" in hosts.events("deaf"),
+            timeout=30,
+            what="reported by an Event",
+        )
+        assert _client(address).powered_on() is False

@@ -1,4 +1,4 @@
-"""The controller as a supervised lab component: started detached under ``lab.supervisor``,
+"""The controller as a supervised lab component: started detached under ``hostkit.supervisor``,
 serving metrics, reconciling hosts, restarted after a crash, and stopped by ``stop``."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import controller_component, supervisor
+from hostkit import supervisor
+from lab import controller_component
 from tests.integration.controller import conftest
 
 pytestmark = pytest.mark.integration

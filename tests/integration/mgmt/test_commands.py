@@ -11,7 +11,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from lab import supervisor
+from hostkit import supervisor
 from lab.mgmt import binaries, embedded
 from tests.integration.mgmt.cli import metallab
 

@@ -19,7 +19,7 @@ import yaml
 from kubernetes import client, watch
 from kubernetes.client import exceptions
 
-from lab import errors
+from hostkit import errors
 from lab.mgmt import crds
 from tests.integration.mgmt import conftest
 from tests.integration.mgmt.conftest import GROUP, PLURAL, VERSION

@@ -21,7 +21,8 @@ import urllib3
 from kubernetes import client, watch
 from kubernetes.client import exceptions
 
-from lab import kube, process, supervisor
+from hostkit import process, supervisor
+from lab import kube
 from lab.mgmt import cluster, embedded, probe
 from tests.integration.mgmt.cli import metallab
 

@@ -1,4 +1,4 @@
-"""``lab.supervisor`` as a real daemon: a crash is restarted and logged, its state is reported
+"""``hostkit.supervisor`` as a real daemon: a crash is restarted and logged, its state is reported
 truthfully while it waits (``restarting``, ``starting``), and SIGTERM stops the components.
 
 Components are plain ``sleep``/``sh`` processes, so these tests need no Kubernetes binaries.
@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from lab import process, supervisor
+from hostkit import process, supervisor
 from lab.mgmt import probe
 
 
@@ -24,9 +23,9 @@ def run(tmp_path: Path) -> Iterator[Callable[..., Path]]:
     """Start a supervisor over the given components in ``tmp_path``; stopped at the end."""
 
     def start(*components: supervisor.Component) -> Path:
-        supervisor.Plan(list(components), str(tmp_path)).save(tmp_path / "plan.json")
-        process.spawn(
-            [sys.executable, "-m", "lab.supervisor", str(tmp_path / "plan.json")],
+        supervisor.launch(
+            supervisor.Plan(list(components), str(tmp_path)),
+            plan_path=tmp_path / "plan.json",
             log_path=tmp_path / "supervisor.log",
             pid_path=tmp_path / "supervisor.pid",
         )
@@ -39,7 +38,7 @@ def run(tmp_path: Path) -> Iterator[Callable[..., Path]]:
 BOUND = 60.0  # against a hang only; nothing here asserts speed
 
 
-def _state(directory: Path, name: str) -> dict[str, int | str | None]:
+def _state(directory: Path, name: str) -> dict[str, int | float | str | None]:
     return supervisor.read_status(directory).get(name, {})
 
 
@@ -83,6 +82,7 @@ def test_component_waiting_for_an_earlier_one_is_reported_starting(
     )
     assert _state(running, "second") == {
         "pid": None,
+        "started": None,
         "restarts": 0,
         "state": supervisor.State.STARTING,
     }

@@ -21,7 +21,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from lab import ports
+from hostkit import ports
 from lab.hardware import layout as hw_layout
 from lab.hardware import libvirtd, netns, pool
 from vbmc import faults, spec, supervisor, tls

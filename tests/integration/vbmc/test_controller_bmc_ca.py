@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from controller.api import types
 from controller.bmc import access, credentials
 from controller.provisioner import base, direct
 from tests.integration.vbmc.conftest import Bmcs
@@ -25,7 +26,7 @@ def _register(bmcs: Bmcs, *, ca_file: Path | None, verify: bool) -> base.Result:
         ),
         credentials=credentials.Credentials(rf.username, rf.password),
         boot_mac="",
-        boot_mode="UEFI",
+        boot_mode=types.BootMode.UEFI,
         verify_certificates=verify,
         provisioning_id="",
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import ports, process
+from hostkit import ports, process
 from tests.integration.vbmc import clients
 from tests.integration.vbmc.conftest import USERNAME, LibvirtLab
 from vbmc import errors, layout, spec, supervisor, tls

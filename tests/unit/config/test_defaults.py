@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.config import load, model
 
 EXAMPLES = Path(__file__).parents[2] / "config-examples"

@@ -1,8 +1,9 @@
 """An in-memory driver for the state machine: reconcile a host body until a condition holds.
 
-Unit tests use it instead of an API server: ``Sim.step`` does what the operator does —
-build the context (address, credentials, fixture provisioner), run ``machine.reconcile``,
-``writer.apply`` — and then applies the ``Write`` to the body the way the API server would.
+Unit tests use it instead of an API server: ``Sim.step`` calls the operator's own
+``reconcile.reconcile_once`` (the Secret from ``Sim.secret``, conflicts from the claims of
+every body the Sim has seen), applies the ``Write`` to the body the way the API server would,
+and settles the provisioning slots with the operator's ``reconcile.settle``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 
 from controller.api import host as api_host
 from controller.api import types
-from controller.hoststate import backoff, capacity, machine, writer
+from controller.hoststate import capacity, claims, writer
 from controller.hoststate import context as ctx_mod
-from controller.operator import reconciler
+from controller.operator import reconcile
 from controller.provisioner import fixture
 
 Body = dict[str, Any]
@@ -33,11 +34,13 @@ def secret(password: str = "fixture-pw-0", username: str = "admin", version: str
 
 
 def body(name: str = "node", **spec: Any) -> Body:
+    """A host body; each gets a machine of its own (boot MAC and BMC) unless ``spec`` says."""
+    n = next(_uids)
     full_spec: dict[str, Any] = {
         "online": True,
-        "bootMACAddress": "52:54:00:00:00:01",
+        "bootMACAddress": f"52:54:00:00:{n // 256 % 256:02x}:{n % 256:02x}",
         "bmc": {
-            "address": "redfish+http://127.0.0.1:8000/redfish/v1/Systems/1",
+            "address": f"redfish+http://127.0.0.1:8000/redfish/v1/Systems/{n}",
             "credentialsName": "bmc",
         },
     }
@@ -46,7 +49,8 @@ def body(name: str = "node", **spec: Any) -> Body:
         "metadata": {
             "name": name,
             "namespace": "ns",
-            "uid": f"uid-{next(_uids)}",
+            "uid": f"uid-{n}",
+            "creationTimestamp": f"2030-01-01T00:00:00Z#{n:08d}",
             "generation": 1,
             "resourceVersion": "1",
             "annotations": {},
@@ -67,32 +71,31 @@ class Sim:
         self.backend = backend or fixture.FixtureBackend()
         self.timing = timing or ctx_mod.Timing()
         self.slots = capacity.Capacity(limit)
+        self.env = reconcile.Env(backend=self.backend, slots=self.slots, timing=self.timing)
+        self.claims = claims.Registry()
         self.secret: Body | None = secret()
         self.writes: list[writer.Write] = []
         self.clock = 0
 
+    async def _secret(self, namespace: str, name: str) -> Body | None:
+        return self.secret
+
     async def step(self, obj: Body, *, lose: bool = False) -> writer.Write:
         """One reconcile; ``lose``: the controller dies before its write reaches the server."""
         host = api_host.parse(obj)
-        if host.status.state in reconciler.NO_ACCESS_STATES:
-            provisioner, version, problem = None, "", ""
-        else:
-            provisioner, version, problem = reconciler.build_access(host, self.secret, self.backend)
-        ctx = ctx_mod.Context(
-            host=host,
-            provisioner=provisioner,
-            credentials_version=version,
-            access_error=problem,
-            capacity=self.slots,
-            timing=self.timing,
-        )
-        outcome = await machine.reconcile(ctx)
+        created = str(obj["metadata"].get("creationTimestamp") or "")
+        self.claims.put(host.key, created, claims.of(host))
         self.clock += 1
-        write = writer.apply(
-            host, outcome, now=f"2030-01-01T00:00:{self.clock % 60:02d}Z", policy=backoff.Policy()
+        write = await reconcile.reconcile_once(
+            host,
+            self.env,
+            secret=self._secret,
+            conflict=self.claims.conflict(host.key),
+            now=f"2030-01-01T00:00:{self.clock % 60:02d}Z",
         )
         if not lose:
             self._apply(obj, write)
+            reconcile.settle(self.slots, host, write)
             self.writes.append(write)
         return write
 
@@ -104,6 +107,7 @@ class Sim:
             meta["finalizers"].remove(types.FINALIZER)
             if meta.get("deletionTimestamp"):
                 meta["gone"] = True
+                self.claims.remove(f"{meta['namespace']}/{meta['name']}")
         for key in write.remove_annotations:
             meta["annotations"].pop(key, None)
         if write.status is not None:
@@ -114,10 +118,6 @@ class Sim:
                 k: v for k, v in status["provisioning"].items() if v is not None
             }
             obj["status"] = copy.deepcopy(status)
-            if write.status.state in capacity.SLOT_STATES:
-                self.slots.hold(f"ns/{meta['name']}")
-            else:
-                self.slots.release(f"ns/{meta['name']}")
 
     async def run_until(self, obj: Body, done: Callable[[Body], bool], *, steps: int = 40) -> Body:
         for _ in range(steps):

@@ -67,3 +67,13 @@ def test_status_payload_is_scrubbed_throughout() -> None:
     assert PASSWORD not in str(scrubbed)
     assert scrubbed["errorMessage"] == "invalid BMC address 'ipmi://***:x'"
     assert scrubbed["errorCount"] == 1 and scrubbed["poweredOn"] is None
+
+
+def test_text_lines_name_the_host_and_the_states() -> None:
+    logger, out = _logger(logs.TextFormatter())
+    logger.info(
+        "state changed",
+        extra={"host": "ns/node-0", "from": "", "to": "externally provisioned"},
+    )
+    line = out.getvalue().strip()
+    assert line.endswith('state changed host=ns/node-0 from="" to="externally provisioned"'), line

@@ -99,3 +99,50 @@ def test_keyed_hard_reboot_holds_the_host_off_with_one_hard_command(sim: harness
         assert machine.power_commands == [(False, HARD)]
 
     run(go())
+
+
+def test_a_power_change_that_never_happens_fails_and_backs_off() -> None:
+    """A BMC that accepts power on but never powers on: not polled forever with status OK."""
+    now = [0.0]
+    backend = fixture.FixtureBackend(clock=lambda: now[0])
+    sim = harness.Sim(backend, timing=ctx_mod.Timing(power_change=20.0))
+    obj = harness.body(online=False)
+
+    async def go() -> None:
+        await sim.to_state(obj, "available")
+        machine = backend.machine("ns/node")
+        assert machine is not None
+        machine.ignores_power = True
+        obj["spec"]["online"] = True
+        for _ in range(4):  # within the timeout: polled, commands accepted, no error yet
+            write = await sim.step(obj)
+            assert write.requeue_after is not None and write.requeue_after <= 2.0
+            now[0] += 4
+        assert harness.status(obj, "errorType") is None
+        assert harness.status(obj, "poweredOn") is False
+        now[0] += 10  # past the timeout
+        write = await sim.step(obj)
+        assert harness.status(obj, "errorType") == "power management error"
+        assert harness.status(obj, "operationalStatus") == "error"
+        assert "still off after 20s" in harness.status(obj, "errorMessage")
+        assert [n.reason for n in write.notes if n.warning] == ["PowerManagementError"]
+        assert write.requeue_after is not None and write.requeue_after >= 5.0  # backoff
+        # The retry sends the command again and waits, the error standing meanwhile ...
+        sent = len(machine.power_commands)
+        now[0] += 30
+        await sim.step(obj)
+        assert len(machine.power_commands) == sent + 1
+        assert harness.status(obj, "errorType") == "power management error"
+        now[0] += 25
+        write = await sim.step(obj)  # ... and fails again, backing off longer
+        assert harness.status(obj, "errorCount") == 2
+        assert write.requeue_after is not None and write.requeue_after >= 10.0
+        # Once the BMC works again the host powers on and the error clears.
+        machine.ignores_power = False
+        await sim.run_until(obj, lambda o: harness.status(o, "poweredOn") is True, steps=5)
+        await sim.step(obj)
+        assert harness.status(obj, "errorType") is None
+        assert harness.status(obj, "operationalStatus") == "OK"
+        assert harness.status(obj, "errorCount") == 0
+
+    run(go())

@@ -11,6 +11,7 @@ import inspect
 
 import pytest
 
+from controller.api import types
 from controller.bmc import access, credentials
 from controller.provisioner import base, direct, fixture
 
@@ -51,7 +52,7 @@ def _host(address: str) -> base.HostData:
         address=access.parse(address),
         credentials=credentials.Credentials("admin", "pw"),
         boot_mac="52:54:00:00:00:01",
-        boot_mode="UEFI",
+        boot_mode=types.BootMode.UEFI,
         verify_certificates=True,
         provisioning_id="",
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.config import model
 from lab.hardware import accel
 

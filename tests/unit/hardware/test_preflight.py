@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors, runner
+from hostkit import errors, runner
 from lab.config import load
 from lab.hardware import domains, layout, preflight
 

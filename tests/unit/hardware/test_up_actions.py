@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab import up as lifecycle
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from cryptography import x509
 
-from lab import controller_component, pki
+from hostkit import pki
+from lab import controller_component
 from lab.config import load
 from lab.images import ipxe, serving
 

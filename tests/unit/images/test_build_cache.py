@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.images import build, cache, debs
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.images import kernel
 
 DEP = """k/ata/libata.ko: k/scsi/scsi_mod.ko

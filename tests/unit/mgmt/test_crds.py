@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import errors
+from hostkit import errors
 from lab.mgmt import crds
 
 WIDGET_CRD = Path(__file__).parents[2] / "integration" / "mgmt" / "widget-crd.yaml"

@@ -1,4 +1,4 @@
-"""lab.pki: a CA is made once; a leaf it signs is kept while good, else reissued; keys 0600."""
+"""hostkit.pki: a CA is made once; a leaf it signs is kept while good, else reissued; keys 0600."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from lab import errors, pki
+from hostkit import errors, pki
 
 _YEAR = datetime.timedelta(days=365)
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from lab import ports
+from hostkit import ports
 
 
 def test_taken_port_is_reported_with_the_fix() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import files, paths
+from hostkit import files
+from lab import paths
 from lab.cli import main
 from vbmc import faults, layout, spec, supervisor
 

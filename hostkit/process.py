@@ -39,21 +39,37 @@ def spawn(
     cwd: Path | None = None,
 ) -> int:
     """Start ``argv`` in its own session, output appended to ``log_path``; record its PID."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     pid_path.parent.mkdir(parents=True, exist_ok=True)
+    proc = start(argv, log_path=log_path, env=env, cwd=cwd, new_session=True)
+    record(proc.pid, pid_path)
+    return proc.pid
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    new_session: bool,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv``, output appended to ``log_path``; the command is logged pasteably.
+
+    ``new_session`` detaches it from our process group; a supervisor's children stay in its
+    group, so stopping the supervisor sweeps whatever of them is left.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log.info("start: %s", shlex.join(argv))
     with log_path.open("ab") as out:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=None if env is None else dict(env),
             cwd=cwd,
-            start_new_session=True,
+            start_new_session=new_session,
         )
-    record(proc.pid, pid_path)
-    return proc.pid
 
 
 def record(pid: int, pid_path: Path) -> None:

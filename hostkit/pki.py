@@ -12,7 +12,6 @@ import dataclasses
 import datetime
 import enum
 import ipaddress
-import os
 from collections import abc
 from pathlib import Path
 
@@ -22,11 +21,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import oid
 
-from lab import errors
+from hostkit import errors, files
 
 CA_VALIDITY = datetime.timedelta(days=3650)
 RENEW_BEFORE = datetime.timedelta(days=30)
 _BACKDATE = datetime.timedelta(minutes=5)  # tolerate clocks slightly behind ours
+CA_NAME = "metallab-ca"  # the lab CA's common name, whoever makes it first
 
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -57,12 +57,7 @@ def write_key(path: Path, key: SigningKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    tmp.replace(path)
+    files.write_private(path, pem)
 
 
 def _name(common_name: str, organization: str | None) -> x509.Name:
@@ -95,7 +90,12 @@ def _save(pair: Pair, key: SigningKey, cert: x509.Certificate) -> Pair:
     return pair
 
 
-def ensure_ca(pair: Pair, *, common_name: str) -> Pair:
+def ca_in(directory: Path) -> Pair:
+    """Where a CA kept in ``directory`` lives: ``ca.crt`` and ``ca.key``, for every lab CA."""
+    return Pair(directory / "ca.crt", directory / "ca.key")
+
+
+def ensure_ca(pair: Pair, *, common_name: str = CA_NAME) -> Pair:
     """A self-signed CA at ``pair``, created unless both its files already exist."""
     if pair.cert.exists() and pair.key.exists():
         return pair

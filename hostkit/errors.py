@@ -1,7 +1,8 @@
-"""The lab's one exception base: every error names the problem and the fix.
+"""The one exception base of metallab's host side: every error names the problem and the fix.
 
-Called by every lab module; the CLI prints ``str(err)`` as one line and exits non-zero, so a
-message must read well on its own: what went wrong, then what to do about it.
+Raised by every ``hostkit``, ``lab`` and ``vbmc`` module; the CLI prints ``str(err)`` as one
+line and exits non-zero, so a message must read well on its own: what went wrong, then what to
+do about it.
 """
 
 from __future__ import annotations

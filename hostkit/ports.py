@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import time
 
-from lab import errors
+from hostkit import errors
 
 
 class PortInUse(errors.LabError):

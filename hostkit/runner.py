@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from lab import errors
+from hostkit import errors
 
 log = logging.getLogger(__name__)
 
