@@ -76,9 +76,11 @@ def _argv(media: Media, firmware: Firmware, work: Path, serial: Path) -> list[st
     if media.kernel is not None:
         argv += ["-kernel", str(media.kernel), "-append", media.cmdline]
         if media.initrds:
-            # The kernel unpacks concatenated cpio archives like several initrds.
+            # The kernel unpacks concatenated cpio archives like several initrds, each
+            # starting 4-byte aligned (boot loaders pad them so; zeros between are skipped).
             initrd = work / "initrd"
-            initrd.write_bytes(b"".join(path.read_bytes() for path in media.initrds))
+            parts = [path.read_bytes() for path in media.initrds]
+            initrd.write_bytes(b"".join(part + b"\0" * (-len(part) % 4) for part in parts))
             argv += ["-initrd", str(initrd)]
     if media.cd is not None:
         argv += ["-drive", f"file={media.cd},media=cdrom,readonly=on", "-boot", "d"]
