@@ -6,7 +6,7 @@ REPORT ?= reports/nightly
 # make demo: the richest scenario, narrated at a human pace (FAST=1: no pauses).
 DEMO_SCENARIO ?= scenarios/bmc-faults.yaml
 
-.PHONY: setup lab-up lab-down test lint unit bench generate nightly demo
+.PHONY: setup lab-up lab-down test lint unit bench generate nightly demo images
 
 setup:
 	scripts/setup-host
@@ -33,6 +33,12 @@ unit: setup
 generate: setup
 	.venv/bin/python -m controller.api.generate
 	.venv/bin/python -m controller.hoststate.diagram
+
+# The agent ramdisk, the test OS and the node OS image (setup builds them too; no-ops when cached).
+images: setup
+	$(METALLAB) image build agent
+	$(METALLAB) image build testos
+	$(METALLAB) image build node
 
 bench: setup
 	.venv/bin/python -m bench.run

@@ -24,6 +24,7 @@ MODULES = (
     "controller_scale",
     "agent_stream",
     "node_image",
+    "ramdisk",
 )
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 

@@ -57,6 +57,12 @@ def add_arguments(
         "--bmc-timeout", type=float, default=DEFAULTS.bmc_timeout, help="seconds per BMC call"
     )
     parser.add_argument(
+        "--bmc-ca-file",
+        type=Path,
+        help="PEM CA bundle that Redfish BMC certificates are checked against "
+        "(default: the system's CAs; a host's disableCertificateVerification skips the check)",
+    )
+    parser.add_argument(
         "--soft-power-off-timeout",
         type=float,
         default=DEFAULTS.timing.soft_power_off,
@@ -134,6 +140,7 @@ def build_options(args: argparse.Namespace) -> app.Options:
         provisioning_limit=args.provisioning_limit,
         workers=args.workers,
         bmc_timeout=args.bmc_timeout,
+        bmc_ca_file=args.bmc_ca_file,
         timing=dataclasses.replace(
             DEFAULTS.timing,
             soft_power_off=args.soft_power_off_timeout,

@@ -145,13 +145,14 @@ def issue(
     usage: Usage,
     organization: str | None = None,
     dns_names: abc.Sequence[str] = (),
+    ip_addresses: abc.Sequence[str] = (),
     validity: datetime.timedelta,
 ) -> Pair:
     """A certificate at ``pair`` signed by ``ca``, kept if still good, issued otherwise.
 
-    A server certificate names 127.0.0.1 and localhost (the only addresses lab daemons listen
-    on) plus ``dns_names``. "Still good" means signed by this CA, matching its key and valid for
-    longer than ``RENEW_BEFORE``.
+    A server certificate names 127.0.0.1 and localhost (where lab daemons listen) plus
+    ``dns_names`` and ``ip_addresses`` (the conductor's address on a lab network). "Still
+    good" means signed by this CA, matching its key and valid for longer than ``RENEW_BEFORE``.
     """
     ca_cert, ca_key = _load_ca(ca)
     if _still_good(pair, ca_cert):
@@ -172,6 +173,7 @@ def issue(
             x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
             x509.DNSName("localhost"),
             *(x509.DNSName(n) for n in dns_names),
+            *(x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses),
         ]
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return _save(pair, key, builder.sign(ca_key, hashes.SHA256()))

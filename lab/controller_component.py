@@ -1,19 +1,36 @@
 """The controller as a supervised lab component, for ``metallab up`` and ``metallab down``.
 
-``start`` launches ``hostkit.supervisor`` detached over a one-component plan (it restarts the
-controller if it crashes and logs each restart); ``stop`` stops it by its PID file. The
-controller itself is the ordinary ``python -m controller run`` against the lab's kubeconfig,
-watching every namespace, with metrics on 127.0.0.1. Called by ``lab.up``.
+``start`` launches ``hostkit.supervisor`` detached (it restarts a component if it crashes and
+logs each restart); ``stop`` stops it by its PID file. The controller itself is the ordinary
+``python -m controller run`` against the lab's kubeconfig, watching every namespace, with
+metrics on 127.0.0.1. With ``Boot`` settings the plan first runs the lab's image server, and
+the controller gets everything its deploy-agent conductor needs as flags — listen address and
+ports, the URLs agents and firmware use, the agent ramdisk's URLs, its TLS certificate from
+the lab CA — plus the lab CA for the Redfish BMCs: the controller never assumes it runs on the
+lab machine. Called by ``lab.up``.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import datetime
 import sys
 from pathlib import Path
 
-from hostkit import ports, process, supervisor
+from hostkit import pki, ports, process, supervisor
+from lab.images import agent, serving
 
 METRICS_PORT = 9640
+CERT_VALIDITY = datetime.timedelta(days=365)
+
+
+@dataclasses.dataclass(frozen=True)
+class Boot:
+    """What the controller's conductor and the lab's image server are started with."""
+
+    endpoints: serving.Endpoints
+    ca: pki.Pair  # the lab CA: signs the conductor's certificate, verifies the Redfish BMCs
 
 
 def directory(state: Path) -> Path:
@@ -36,11 +53,58 @@ def metrics_port(state: Path) -> int | None:
         return None
 
 
+def conductor_tls(state: Path, boot: Boot) -> pki.Pair:
+    """The conductor's server certificate, naming the address agents call it on."""
+    tls = directory(state) / "tls"
+    tls.mkdir(parents=True, exist_ok=True)
+    return pki.issue(
+        boot.ca,
+        pki.Pair(tls / "conductor.crt", tls / "conductor.key"),
+        common_name="metallab-conductor",
+        usage=pki.Usage.SERVER,
+        ip_addresses=[boot.endpoints.address],
+        validity=CERT_VALIDITY,
+    )
+
+
+def boot_flags(state: Path, boot: Boot) -> list[str]:
+    """The controller flags of the lab's boot network (names from ``controller.cli``)."""
+    chosen = boot.endpoints
+    tls = conductor_tls(state, boot)
+    flags = {
+        "--bmc-ca-file": str(boot.ca.cert),
+        "--agent-url": chosen.agent_url,
+        "--boot-url": chosen.boot_url,
+        "--conductor-address": chosen.address,
+        "--conductor-port": str(chosen.conductor_port),
+        "--boot-port": str(chosen.boot_port),
+        "--agent-kernel-url": chosen.url(agent.NAME, "vmlinuz"),
+        "--agent-initrd-url": chosen.url(agent.NAME, "initrd.img"),
+        "--agent-iso-url": chosen.url(agent.NAME, "agent.iso"),
+        "--agent-kernel-args": agent.CMDLINE,
+        "--tls-cert": str(tls.cert),
+        "--tls-key": str(tls.key),
+        "--tls-ca": str(boot.ca.cert),
+    }
+    known = _declared_flags()
+    # A controller from before the conductor lacks its flags: it still starts, without it.
+    return [item for flag, value in flags.items() if flag in known for item in (flag, value)]
+
+
+def _declared_flags() -> set[str]:
+    from controller import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return {option for action in parser._actions for option in action.option_strings}
+
+
 def start(
     state: Path,
     kubeconfig: Path,
     *,
     provisioner: str = "direct",
+    boot: Boot | None = None,
 ) -> None:
     """Start the supervised controller unless it already runs (idempotent).
 
@@ -68,11 +132,15 @@ def start(
             str(kubeconfig),
             "--metrics-port",
             str(port),
+            *([] if boot is None else boot_flags(state, boot)),
         ],
         ready_url=f"http://127.0.0.1:{port}/metrics",
     )
+    components = [controller]
+    if boot is not None:
+        components.insert(0, serving.component(state, boot.endpoints))
     supervisor.launch(
-        supervisor.Plan([controller], str(root)),
+        supervisor.Plan(components, str(root)),
         plan_path=root / "plan.json",
         log_path=root / "supervisor.log",
         pid_path=_pid_path(state),

@@ -1,13 +1,14 @@
 """``metallab up`` and ``down``: the lab brought up as an ordered list of announced actions.
 
 Like kind's cluster creation, ``up`` runs one ``Action`` after another — management cluster,
-CRDs, controller, then the hardware (namespace, libvirtd, networks, disks, hosts, BMCs) and
-the inventory — printing one ``✓ title (seconds)`` line per action. When an action fails on a
-lab this ``up`` created, everything made so far is torn down (unless ``retain``); a lab that
-was already up is left as it was; a plain ``up`` (no lab file, no ``--hosts``) of a lab that
-is up reuses the lab file it was brought up with, so it repairs what died (libvirtd, BMCs,
-the cluster). An interrupted action says so. ``down`` removes all of it and is idempotent. Called by
-``lab.cli.lab``, the e2e tests and ``bench/lab_up.py``.
+CRDs, the hardware (namespace, libvirtd, networks, disks, hosts, BMCs), the boot images and
+their server with the controller, and the inventory — printing one ``✓ title (seconds)`` line
+per action. When an action fails on a lab this ``up`` created, everything made so far is torn
+down (unless ``retain``); a lab that was already up is left as it was; a plain ``up`` (no lab
+file, no ``--hosts``) of a lab that is up reuses the lab file it was brought up with, so it
+repairs what died (libvirtd, BMCs, the cluster). An interrupted action says so. ``down``
+removes all of it and is idempotent. Called by ``lab.cli.lab``, the e2e tests and
+``bench/lab_up.py``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from lab.hardware import (
     preflight,
     teardown,
 )
+from lab.images import build, serving
 from lab.mgmt import cluster, crds, embedded
 from lab.mgmt import pki as mgmt_pki
 from vbmc import spec, supervisor
@@ -63,10 +65,13 @@ class Options:
 class Context:
     """What the actions share while ``up`` runs: filled in as they go."""
 
-    def __init__(self, lab: model.Lab, state: Path, source: dict[str, object]) -> None:
+    def __init__(
+        self, lab: model.Lab, state: Path, source: dict[str, object], *, boots: bool = False
+    ) -> None:
         self.lab = lab
         self.state = state
         self.source = source
+        self.boots = boots  # agents boot from the lab (a controller runs): serve their images
         self.accel = model.Acceleration.TCG
         self.kubeconfig: Path | None = None
         self._libvirt: libvirt.virConnect | None = None
@@ -81,6 +86,11 @@ class Context:
     def bmc_access(self) -> list[bmcs.Access]:
         """Each host's BMC URL, port and credentials, read (or generated) once per ``up``."""
         return bmcs.access(self.state, self.lab)
+
+    @functools.cached_property
+    def endpoints(self) -> serving.Endpoints:
+        """Where the image server and the controller's conductor listen, chosen once."""
+        return serving.endpoints(self.state, self.lab)
 
     def close(self) -> None:
         if self._libvirt is not None:
@@ -124,8 +134,9 @@ def _libvirtd(ctx: Context) -> None:
 
 
 def _networks(ctx: Context) -> None:
+    chain = ctx.endpoints.chain_url if ctx.boots else None
     for net in ctx.lab.networks:
-        networks.ensure(ctx.connection(), ctx.lab, net)
+        networks.ensure(ctx.connection(), ctx.lab, net, chain_url=chain)
         netns.connect(ctx.lab.name, net)
 
 
@@ -187,16 +198,22 @@ def _crds(ctx: Context) -> None:
     crds.install(ctx.kubeconfig, crds.load(sorted(directory.glob("*.yaml"))))
 
 
+def _images(ctx: Context) -> None:
+    for name in build.NAMES:
+        build.build(name, progress=log.info)
+    serving.publish(ctx.state, ctx.endpoints, list(build.NAMES))
+
+
 def _controller(ctx: Context) -> None:
     assert ctx.kubeconfig is not None
-    controller_component.start(ctx.state, ctx.kubeconfig, provisioner="direct")
+    boot = controller_component.Boot(ctx.endpoints, lab_ca(ctx.state))
+    controller_component.start(ctx.state, ctx.kubeconfig, provisioner="direct", boot=boot)
 
 
 def actions(options: Options) -> list[Action]:
     management = [
         Action("Starting the management cluster", _cluster),
         Action("Installing the Metal3 CRDs", _crds),
-        Action("Starting the controller", _controller),
     ]
     hardware = [
         Action("Creating the lab's network namespace", _namespace),
@@ -205,13 +222,21 @@ def actions(options: Options) -> list[Action]:
         Action("Creating disks", _disks),
         Action("Defining hosts", _hosts),
         Action("Starting BMCs", _bmcs),
-        Action("Writing the inventory", _inventory),
+    ]
+    # The controller's conductor and the image server listen on the provisioning veth, so
+    # they start once the networks exist.
+    boot = [
+        Action("Building the boot images (a no-op when cached)", _images),
+        Action("Starting the controller and the image server", _controller),
     ]
     first = [
         Action("Checking the lab file", _preflight),
         Action("Choosing VM acceleration", _acceleration),
     ]
-    return first + ([] if options.hardware_only else management) + hardware
+    last = [Action("Writing the inventory", _inventory)]
+    if options.hardware_only:
+        return first + hardware + last
+    return first + management + hardware + boot + last
 
 
 def up(options: Options, *, progress: Progress = print) -> model.Lab:
@@ -224,7 +249,9 @@ def up(options: Options, *, progress: Progress = print) -> model.Lab:
     else:
         document, hosts = load.read(options.config), options.hosts
     lab = load.build(document, name=options.name, hosts=hosts)
-    ctx = Context(lab, state, {"document": document, "hosts": hosts})
+    ctx = Context(
+        lab, state, {"document": document, "hosts": hosts}, boots=not options.hardware_only
+    )
     existed = preflight.recorded(state) is not None
     try:
         for action in actions(options):

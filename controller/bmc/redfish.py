@@ -61,7 +61,7 @@ class RedfishClient:
         address: access.Address,
         creds: credentials.Credentials,
         *,
-        verify: bool = True,
+        verify: bool | str = True,  # a path: trust that CA bundle
         timeout: float = 15.0,
     ) -> None:
         if address.protocol is not access.Protocol.REDFISH:

@@ -45,6 +45,7 @@ class Options:
     provisioning_limit: int = 20
     workers: int = 8
     bmc_timeout: float = 15.0
+    bmc_ca_file: Path | None = None  # CA bundle for Redfish BMCs (None: the system's)
     policy: backoff.Policy = dataclasses.field(default_factory=backoff.Policy)
     timing: ctx_mod.Timing = dataclasses.field(default_factory=ctx_mod.Timing)
     fixture_delays: fixture.Delays = dataclasses.field(default_factory=fixture.Delays)
@@ -110,7 +111,10 @@ def build_backend(
         return fixture.FixtureBackend(options.fixture_delays)
     if options.provisioner == "direct":
         return direct.DirectBackend(
-            timeout=options.bmc_timeout, recorder=recorder, conductor=conductor
+            timeout=options.bmc_timeout,
+            recorder=recorder,
+            conductor=conductor,
+            ca_file=options.bmc_ca_file,
         )
     raise ValueError(f"unknown provisioner {options.provisioner!r}; use one of {PROVISIONERS}")
 

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from controller.api import codec, hardware, types
@@ -45,6 +46,7 @@ class DirectBackend:
         *,
         timeout: float = 15.0,
         recorder: Recorder | None = None,
+        ca_file: Path | None = None,
         threads: int = 16,
         clock: Callable[[], float] = time.monotonic,
         conductor: service.Conductor | None = None,
@@ -54,6 +56,7 @@ class DirectBackend:
         self.clock = clock
         self.timeout = timeout
         self.recorder = recorder
+        self.ca_file = ca_file
         self.pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="bmc")
         self.validated: dict[str, str] = {}  # host uid → credentials version that worked
         self.soft_off = base.SoftPowerOff(clock)
@@ -79,8 +82,11 @@ class _DirectProvisioner:
         self.redfish: redfish.RedfishClient | None = None
         self.ipmi: ipmi.IpmiClient | None = None
         if address.protocol is access.Protocol.REDFISH:
+            verify: bool | str = host.verify_certificates
+            if verify and backend.ca_file is not None:
+                verify = str(backend.ca_file)
             self.redfish = redfish.RedfishClient(
-                address, creds, verify=host.verify_certificates, timeout=backend.timeout
+                address, creds, verify=verify, timeout=backend.timeout
             )
         else:
             self.ipmi = ipmi.IpmiClient(address, creds, timeout=backend.timeout)

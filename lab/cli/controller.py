@@ -1,11 +1,11 @@
 """``metallab controller run``: the BareMetalHost controller in the foreground.
 
-Defaults to the lab's kubeconfig; the flags are the controller's own (``controller.cli``), so
-``metallab controller run`` and ``python -m controller run`` behave the same. Against the lab's
-own cluster it refuses what would fight over the lab's hosts: the fixture provisioner (it would
-write made-up status onto hosts with real BMCs) while the lab has hardware, and any second
-controller while the lab's own controller runs — unless ``--namespace`` keeps it away from the
-lab's hosts (namespace ``metal3``).
+Defaults to the lab's kubeconfig and the lab CA for the BMCs; the flags are the controller's
+own (``controller.cli``), so ``metallab controller run`` and ``python -m controller run``
+behave the same. Against the lab's own cluster it refuses what would fight over the lab's
+hosts: the fixture provisioner (it would write made-up status onto hosts with real BMCs) while
+the lab has hardware, and any second controller while the lab's own controller runs — unless
+``--namespace`` keeps it away from the lab's hosts (namespace ``metal3``).
 """
 
 from __future__ import annotations
@@ -60,4 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.kubeconfig is None:
         _refuse_to_fight(args)
         args.kubeconfig = cluster.kubeconfig(options.lab_dir(args))
+    if args.bmc_ca_file is None:
+        # The lab's BMC certificates come from the lab CA; the inventory checks them.
+        args.bmc_ca_file = lifecycle.lab_ca(options.lab_dir(args)).cert
     return app.run(cli.build_options(args), json_logs=args.json_logs, verbose=args.verbose)

@@ -1,9 +1,10 @@
 """The lab networks as libvirt networks: an isolated bridge with dnsmasq DHCP (and PXE).
 
-``xml`` is pure (unit-tested); ``ensure`` defines and starts a network in the lab's libvirtd if
-it is missing and leaves a running one alone; ``remove`` destroys and undefines it, which also
-stops its dnsmasq. Each host NIC gets a fixed lease so its address never changes. Called by
-``lab.up`` and ``lab.down``.
+``xml`` is pure (unit-tested); on the provisioning network it hands iPXE clients the lab's
+generic script that chains to the conductor. ``ensure`` defines and starts a network in the
+lab's libvirtd if it is missing and leaves a running one alone; ``remove`` destroys and
+undefines it, which also stops its dnsmasq. Each host NIC gets a fixed lease so its address
+never changes. Called by ``lab.up`` and ``lab.down``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ def address(lab: model.Lab, host: model.Host, nic: model.Nic) -> ipaddress.IPv4A
     return first + index * len(same_net) + same_net.index(nic)
 
 
-def xml(lab: model.Lab, net: model.Network) -> str:
+def xml(lab: model.Lab, net: model.Network, *, chain_url: str | None = None) -> str:
+    """The network's libvirt XML; iPXE clients on the provisioning network get ``chain_url``
+    (the lab's generic script chaining to the conductor) unless the lab file names a boot
+    file."""
     root = ET.Element("network")
     ET.SubElement(root, "name").text = net.name.value
     ET.SubElement(root, "bridge", name=layout.bridge(net.name), stp="off", delay="0")
@@ -48,6 +52,8 @@ def xml(lab: model.Lab, net: model.Network) -> str:
                 )
     if net.pxe is not None:
         ET.SubElement(dhcp, "bootp", file=net.pxe.boot_file)
+    elif chain_url is not None and net.name is model.NetworkName.PROVISIONING:
+        ET.SubElement(dhcp, "bootp", file=chain_url)
     return ET.tostring(root, encoding="unicode")
 
 
@@ -58,11 +64,13 @@ def _lookup(conn: libvirt.virConnect, name: str) -> libvirt.virNetwork | None:
         return None
 
 
-def ensure(conn: libvirt.virConnect, lab: model.Lab, net: model.Network) -> None:
+def ensure(
+    conn: libvirt.virConnect, lab: model.Lab, net: model.Network, *, chain_url: str | None = None
+) -> None:
     found = _lookup(conn, net.name.value)
     try:
         if found is None:
-            found = conn.networkDefineXML(xml(lab, net))
+            found = conn.networkDefineXML(xml(lab, net, chain_url=chain_url))
         if not found.isActive():
             found.create()
         found.setAutostart(False)

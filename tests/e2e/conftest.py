@@ -23,7 +23,8 @@ import yaml
 from hostkit import ports
 from lab import up as lifecycle
 from lab.config import model
-from tests.e2e import guest
+from lab.hardware import libvirtd
+from tests.e2e import agentimages, guest
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +54,13 @@ def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("METALLAB_HOME", str(path))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def images() -> Iterator[dict[str, Path]]:
+    """The agent ramdisk and the test OS image, built for the e2e tests (by name)."""
+    with agentimages.built() as found:
+        yield found
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +131,15 @@ def lab_factory(home: Path) -> Iterator[LabFactory]:
     yield make
     for name in made:
         lifecycle.down(name, progress=lambda _line: None)
+
+
+def power_on(state: Path, host: str) -> None:
+    """Start ``host``'s domain straight through the lab's libvirtd (no BMC)."""
+    conn = libvirtd.connect(state)
+    try:
+        conn.lookupByName(host).create()
+    finally:
+        conn.close()
 
 
 def wait_for(path: Path, text: str, *, timeout: float = 180.0) -> str:

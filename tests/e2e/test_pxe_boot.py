@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hostkit import process, runner
 from lab import paths
-from lab.hardware import layout, libvirtd
+from lab.hardware import layout
 from tests.e2e import conftest, guest
 
 PORT = 8080
@@ -50,11 +50,7 @@ def test_a_fresh_host_pxe_boots_a_kernel_served_on_the_provisioning_network(
     state = paths.lab_dir("pxe")
     server = _serve(layout.netns("pxe"), gateway, guest_dir, state)
     try:
-        conn = libvirtd.connect(state)
-        try:
-            conn.lookupByName(lab.hosts[0].name).create()
-        finally:
-            conn.close()
+        conftest.power_on(state, lab.hosts[0].name)
         console = conftest.wait_for(
             layout.console_log(state, lab.hosts[0].name), guest.MARKER, timeout=240
         )

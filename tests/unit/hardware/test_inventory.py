@@ -48,6 +48,8 @@ def test_manifests_hold_a_secret_and_a_host_per_host(tmp_path: Path) -> None:
     assert bmh["spec"]["bootMode"] == "UEFI"
     assert bmh["spec"]["bmc"]["address"].startswith("redfish-virtualmedia+https://")
     assert bmh["spec"]["bmc"]["credentialsName"] == docs[1]["metadata"]["name"]
+    # The lab's controller gets the lab CA (--bmc-ca-file): certificates are checked.
+    assert "disableCertificateVerification" not in bmh["spec"]["bmc"]
     assert docs[4]["spec"]["bootMode"] == "legacy"
     path = inventory.write(tmp_path, docs)
     assert list(yaml.safe_load_all(path.read_text())) == docs

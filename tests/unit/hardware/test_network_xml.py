@@ -64,3 +64,20 @@ def test_reverse_lookups_are_local_only_where_libvirt_can_name_the_zone(
     lab = load.build(document, name="x")
     root = ET.fromstring(networks.xml(lab, lab.network(model.NetworkName.PROVISIONING)))
     assert root.find("ip").get("localPtr") == local_ptr  # type: ignore[union-attr]
+
+
+def test_without_a_boot_file_ipxe_clients_on_provisioning_chain_to_the_conductor() -> None:
+    lab = load.load(None, name="metallab", hosts=1)
+    chain = "http://172.22.0.2:8000/boot.ipxe"
+    prov = lab.network(model.NetworkName.PROVISIONING)
+    root = ET.fromstring(networks.xml(lab, prov, chain_url=chain))
+    assert root.find("ip/dhcp/bootp").get("file") == chain  # type: ignore[union-attr]
+    external = lab.network(model.NetworkName.EXTERNAL)
+    assert ET.fromstring(networks.xml(lab, external, chain_url=chain)).find("ip/dhcp/bootp") is None
+
+
+def test_a_boot_file_from_the_lab_file_wins_over_the_chain_script() -> None:
+    lab = load.load(EXAMPLES / "valid-full.yaml", name="x")
+    prov = lab.network(model.NetworkName.PROVISIONING)
+    root = ET.fromstring(networks.xml(lab, prov, chain_url="http://10.0.0.2:1/boot.ipxe"))
+    assert root.find("ip/dhcp/bootp").get("file") == "boot.ipxe"  # type: ignore[union-attr]

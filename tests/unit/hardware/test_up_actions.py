@@ -23,7 +23,12 @@ def test_the_full_order_puts_the_cluster_before_the_hardware_and_the_inventory_l
         "Starting the management cluster",
         "Installing the Metal3 CRDs",
     ]
-    assert titles[-2:] == ["Starting BMCs", "Writing the inventory"]
+    assert titles[-4:] == [
+        "Starting BMCs",
+        "Building the boot images (a no-op when cached)",
+        "Starting the controller and the image server",
+        "Writing the inventory",
+    ]
     hardware = [a.title for a in lifecycle.actions(lifecycle.Options(hardware_only=True))]
     assert "Starting the management cluster" not in hardware
     assert hardware[-1] == "Writing the inventory"
