@@ -83,7 +83,8 @@ async def config_drive(host: api_host.Host, secret: SecretLookup) -> base.Config
     async def read(ref: api_host.SecretRef | None) -> tuple[str, Any] | None:
         if ref is None:
             return None
-        return f"{ref.namespace}/{ref.name}", await secret(ref.namespace, ref.name)
+        namespace = ref.namespace or host.namespace  # BMO: an empty namespace is the host's
+        return f"{namespace}/{ref.name}", await secret(namespace, ref.name)
 
     spec = host.spec
     return configdrive.build(
