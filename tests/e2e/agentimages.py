@@ -50,7 +50,12 @@ def boot_config(path: Path, conductor_url: str) -> Path:
 
 @contextlib.contextmanager
 def built() -> Iterator[dict[str, Path]]:
-    """Both images' directories, by name; ``METALLAB_CACHE`` points at the e2e cache meanwhile."""
+    """Both images' directories, by name, built in the e2e cache (``<cache>/e2e``).
+
+    ``METALLAB_CACHE`` points there only while building: a lab the tests bring up meanwhile
+    builds the real agent into the normal cache, whose publishing drops older builds of the
+    same name, so it must never share a cache with this small agent.
+    """
     shared = debs.directory()
     previous = os.environ.get("METALLAB_CACHE")
     os.environ["METALLAB_CACHE"] = str(paths.cache() / "e2e")
@@ -68,9 +73,9 @@ def built() -> Iterator[dict[str, Path]]:
                 agent.NAME: build.build(agent.NAME, agent_dir=package).directory,
                 testos.NAME: build.build(testos.NAME).directory,
             }
-        yield found
     finally:
         if previous is None:
             os.environ.pop("METALLAB_CACHE", None)
         else:
             os.environ["METALLAB_CACHE"] = previous
+    yield found

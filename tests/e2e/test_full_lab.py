@@ -2,8 +2,9 @@
 
 One lab with an IPMI and a Redfish host, brought up by the real ``up``: the inventory lands in
 the embedded API server, the controller (``direct`` provisioner) registers both hosts over
-their real BMCs, inspects the Redfish host out of band (its NICs carry the lab's MACs), and
-says clearly that the IPMI host needs the deploy agent to be inspected. ``online: true`` powers
+their real BMCs and inspects both in-band: the deploy agent boots over the network through the
+lab's iPXE chain and reports the hardware (NICs with the lab's MACs, the boot NIC marked pxe,
+the lab file's disks). ``online: true`` powers
 the Redfish host's VM on; ``metallab status`` shows the cluster ready and the controller
 up. The Redfish emulator's certificate verifies against the cluster's CA. ``down`` leaves no
 process of the lab behind.
@@ -71,9 +72,16 @@ def test_up_enrolls_hosts_through_the_controller(
     assert inspected["spec"]["bootMACAddress"] in macs
     assert inspected["status"]["hardware"]["cpu"]["arch"] == "x86_64"
 
-    needs_agent = _wait(api, ipmi_host.name, lambda s: bool(s.get("errorMessage")))
-    assert needs_agent["status"]["goodCredentials"], "the IPMI BMC's credentials were accepted"
-    assert "deploy agent" in needs_agent["status"]["errorMessage"]
+    # The IPMI host has no out-of-band inventory: the deploy agent, booted over the network
+    # through the lab's iPXE chain, reports it in-band.
+    ipmi = _wait(
+        api, ipmi_host.name, lambda s: s.get("provisioning", {}).get("state") == "available"
+    )
+    assert ipmi["status"]["goodCredentials"], "the IPMI BMC's credentials were accepted"
+    hardware = ipmi["status"]["hardware"]
+    assert len(hardware["storage"]) == len(ipmi_host.disks)
+    pxe = [nic["mac"] for nic in hardware["nics"] if nic.get("pxe")]
+    assert pxe == [ipmi["spec"]["bootMACAddress"]]
 
     api.patch_namespaced_custom_object(
         GROUP, VERSION, NAMESPACE, PLURAL, redfish_host.name, {"spec": {"online": True}}

@@ -25,7 +25,11 @@ from tests.e2e import agentimages, configdrive
 CONDUCTOR = "https://10.9.8.2:8443"
 
 
-def test_a_second_build_with_nothing_changed_is_a_no_op(images: dict[str, Path]) -> None:
+def test_a_second_build_with_nothing_changed_is_a_no_op(
+    images: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # <cache>/images/testos-<digest>: the cache the images fixture built in.
+    monkeypatch.setenv("METALLAB_CACHE", str(images[testos.NAME].parent.parent))
     again = build.build(testos.NAME)
     assert again.built is False and again.directory == images[testos.NAME]
 
