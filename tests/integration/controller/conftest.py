@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import http.server
 import itertools
 import socket
 import subprocess
@@ -40,6 +38,7 @@ from controller.provisioner import base, fixture
 from hostkit import ports
 from lab import kube
 from lab.mgmt import crds as lab_crds
+from tests import imageserver
 from tests.integration.controller import ipmi_bmc as memory_bmc
 
 FAST_POLICY = backoff.Policy(base=0.3, cap=2.0)
@@ -241,16 +240,8 @@ def ipmi_bmc() -> Iterator[str]:
 @pytest.fixture
 def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A directory and the http://127.0.0.1:PORT URL serving it."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="files", daemon=True)
-    thread.start()
-    try:
-        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with imageserver.serve(tmp_path) as url:
+        yield tmp_path, url
 
 
 class Hosts:
