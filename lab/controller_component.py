@@ -12,7 +12,6 @@ lab machine. Called by ``lab.up``.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime
 import sys
@@ -86,17 +85,7 @@ def boot_flags(state: Path, boot: Boot) -> list[str]:
         "--tls-key": str(tls.key),
         "--tls-ca": str(boot.ca.cert),
     }
-    known = _declared_flags()
-    # A controller from before the conductor lacks its flags: it still starts, without it.
-    return [item for flag, value in flags.items() if flag in known for item in (flag, value)]
-
-
-def _declared_flags() -> set[str]:
-    from controller import cli
-
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    return {option for action in parser._actions for option in action.option_strings}
+    return [item for pair in flags.items() for item in pair]
 
 
 def start(
